@@ -1,0 +1,341 @@
+import * as pulumi from "@pulumi/pulumi";
+import {
+    RawConfig,
+    RESOURCE_COMPONENTS,
+    ResourceComponent,
+    SECRET_KEYS,
+    SecretKey,
+    crossFieldIssues,
+    rawConfigSchema,
+} from "./config-schema";
+
+// The one place that reads stack configuration. Everything else takes the typed AppConfig.
+
+export interface Resources {
+    requests: { cpu: string; memory: string };
+    limits: { cpu: string; memory: string };
+}
+
+export interface RegistryCredentials {
+    /** Registry host the credentials are for (the first part of the repository). */
+    address: string;
+    username: string;
+    password: pulumi.Output<string>;
+}
+
+export interface ImageConfig {
+    mode: "build" | "existing";
+    /** Repository pushed to (build mode) or read from (existing mode), without tag or digest. */
+    repository: string;
+    /** existing mode: the reference operators gave (tag or digest). */
+    ref?: string;
+    platforms: string[];
+    cache: boolean;
+    pullPolicy: string;
+    pullSecrets: string[];
+    botsSource: "pypi" | "context";
+    botsSourceDir?: string;
+    botsVersion: string;
+    registry?: RegistryCredentials;
+}
+
+export interface EngineConfig {
+    schedule: string;
+    timeZone: string;
+    suspend: boolean;
+    args: string[];
+    startingDeadlineSeconds: number;
+    activeDeadlineSeconds: number;
+    maxRuntimeMinutes: number;
+    backoffLimit: number;
+    successfulJobsHistory: number;
+    failedJobsHistory: number;
+    terminationGraceSeconds: number;
+    resources: Resources;
+}
+
+export interface DatabaseConfig {
+    engine: "postgresql" | "mysql" | "sqlite";
+    host: string;
+    port: number;
+    name: string;
+    user: string;
+    password?: pulumi.Output<string>;
+    existingSecret?: { name: string; key: string };
+}
+
+export interface AppConfig {
+    project: string;
+    stack: string;
+    kubernetes: { context: string; kubeconfig?: string; namespace: string; podSecurityVersion: string };
+    image: ImageConfig;
+    storage: { storageClass?: string; size: string; accessMode: string; existingClaim?: string; protect: boolean };
+    web: { replicas: number; resources: Resources };
+    worker: {
+        enabled: boolean;
+        jobqueueResources: Resources;
+        dirmonitorResources: Resources;
+        terminationGraceSeconds: number;
+    };
+    engine: EngineConfig;
+    init: { activeDeadlineSeconds: number; backoffLimit: number; timeoutMinutes: number; resources: Resources };
+    ingress?: { host: string; className?: string; tlsSecret?: string; clusterIssuer?: string };
+    database: DatabaseConfig;
+    bots: {
+        env: string;
+        timeZone: string;
+        allowedHosts: string[];
+        csrfTrustedOrigins: string[];
+        debug: boolean;
+        logLevel: string;
+        existingConfigSecret?: string;
+        superuser: { name: string; email: string; password?: pulumi.Output<string> };
+        djangoSecretKey?: pulumi.Output<string>;
+        email: {
+            host: string;
+            port: number;
+            useTls: boolean;
+            user: string;
+            password?: pulumi.Output<string>;
+            from: string;
+            adminEmail: string;
+        };
+    };
+}
+
+/** Raised before any resource is registered; lists every bad key at once. */
+export class ConfigError extends Error {
+    constructor(
+        readonly issues: string[],
+        stack: string,
+    ) {
+        super(
+            `Stack '${stack}' has invalid configuration; nothing was created or changed:\n` +
+                issues.map((i) => `  - ${i}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+/** What the stack's config holds: plain values by key, and which keys were stored as secrets. */
+export interface StackConfigInput {
+    project: string;
+    stack: string;
+    values: Record<string, string>;
+    secretKeys: Set<string>;
+}
+
+const show = (v: string | undefined) => (v === undefined ? "(unset)" : JSON.stringify(v));
+
+/** Validates a stack's config and builds the typed AppConfig, or throws ConfigError naming each bad key. */
+export function parseConfig(input: StackConfigInput): AppConfig {
+    const { project, stack, values, secretKeys } = input;
+    const issues: string[] = [];
+    const full = (key: string) => `${project}:${key}`;
+
+    const secretValues: Partial<Record<SecretKey, string>> = {};
+    const plain: Record<string, string> = {};
+    for (const [key, value] of Object.entries(values)) {
+        if ((SECRET_KEYS as readonly string[]).includes(key)) {
+            if (!secretKeys.has(key)) {
+                issues.push(
+                    `${full(key)} = (plain text, value hidden): must be stored as a secret; run \`pulumi config set --secret ${key}\``,
+                );
+            } else if (value !== "") {
+                secretValues[key as SecretKey] = value;
+            }
+        } else {
+            plain[key] = value;
+        }
+    }
+
+    const parsed = rawConfigSchema.safeParse(plain);
+    if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+            if (issue.code === "unrecognized_keys") {
+                for (const key of issue.keys) {
+                    issues.push(`${full(key)} = ${show(plain[key])}: unknown key; the keys this program reads are listed in README.md`);
+                }
+                continue;
+            }
+            const key = String(issue.path[0]);
+            issues.push(`${full(key)} = ${show(plain[key])}: ${issue.message}`);
+        }
+        throw new ConfigError(issues, stack);
+    }
+    const c = parsed.data;
+    const present = Object.fromEntries(SECRET_KEYS.map((k) => [k, secretValues[k] !== undefined]));
+    for (const { key, message } of crossFieldIssues(c, present)) {
+        const value = (SECRET_KEYS as readonly string[]).includes(key) ? "(secret)" : show(plain[key]);
+        issues.push(`${full(key)} = ${value}: ${message}`);
+    }
+    if (issues.length > 0) {
+        throw new ConfigError(issues, stack);
+    }
+    return toAppConfig(c, project, stack, secretValues);
+}
+
+function resourcesOf(c: RawConfig, component: ResourceComponent): Resources {
+    const r = c as unknown as Record<string, string>;
+    return {
+        requests: { cpu: r[`${component}CpuRequest`], memory: r[`${component}MemoryRequest`] },
+        limits: { cpu: r[`${component}CpuLimit`], memory: r[`${component}MemoryLimit`] },
+    };
+}
+
+const secret = (v: string | undefined) => (v === undefined ? undefined : pulumi.secret(v));
+const orUndefined = (s: string) => (s === "" ? undefined : s);
+
+function repositoryOf(ref: string): string {
+    const noDigest = ref.split("@")[0];
+    const lastSlash = noDigest.lastIndexOf("/");
+    const colon = noDigest.lastIndexOf(":");
+    return colon > lastSlash ? noDigest.slice(0, colon) : noDigest;
+}
+
+function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Record<SecretKey, string>>): AppConfig {
+    const repository = c.imageMode === "build" ? c.imageRepository : repositoryOf(c.imageRef);
+    const namespace = c.namespace;
+    const webService = "bots-web";
+    const hosts = [
+        ...c.allowedHosts,
+        ...(c.ingressHost ? [c.ingressHost] : []),
+        "localhost",
+        "127.0.0.1",
+        webService,
+        `${webService}.${namespace}`,
+        `${webService}.${namespace}.svc`,
+        `${webService}.${namespace}.svc.cluster.local`,
+    ];
+    const tls = c.ingressTlsSecret !== "";
+    const origins = [...c.csrfTrustedOrigins, ...(c.ingressHost ? [`${tls ? "https" : "http"}://${c.ingressHost}`] : [])];
+    const defaultPort = { postgresql: 5432, mysql: 3306, sqlite: 0 }[c.databaseEngine];
+
+    return {
+        project,
+        stack,
+        kubernetes: {
+            context: c.kubeContext,
+            kubeconfig: orUndefined(c.kubeconfig),
+            namespace,
+            podSecurityVersion: c.podSecurityVersion,
+        },
+        image: {
+            mode: c.imageMode,
+            repository,
+            ref: orUndefined(c.imageRef),
+            platforms: c.imagePlatforms,
+            cache: c.imageCache,
+            pullPolicy: c.imagePullPolicy,
+            pullSecrets: c.imagePullSecrets,
+            botsSource: c.botsSource,
+            botsSourceDir: orUndefined(c.botsSourceDir),
+            botsVersion: c.botsVersion,
+            registry:
+                c.registryUsername !== ""
+                    ? { address: repository.split("/")[0], username: c.registryUsername, password: secret(s.registryPassword ?? "")! }
+                    : undefined,
+        },
+        storage: {
+            storageClass: orUndefined(c.storageClass),
+            size: c.storageSize,
+            accessMode: c.storageAccessMode,
+            existingClaim: orUndefined(c.existingClaim),
+            protect: c.protectData,
+        },
+        web: { replicas: c.webReplicas, resources: resourcesOf(c, "web") },
+        worker: {
+            enabled: c.dirmonitorEnabled,
+            jobqueueResources: resourcesOf(c, "jobqueue"),
+            dirmonitorResources: resourcesOf(c, "dirmonitor"),
+            terminationGraceSeconds: c.workerTerminationGraceSeconds,
+        },
+        engine: {
+            schedule: c.engineSchedule,
+            timeZone: c.engineTimeZone,
+            suspend: c.engineSuspend,
+            args: c.engineArgs,
+            startingDeadlineSeconds: c.engineStartingDeadlineSeconds,
+            activeDeadlineSeconds: c.engineActiveDeadlineSeconds,
+            maxRuntimeMinutes: c.engineMaxRuntimeMinutes,
+            backoffLimit: c.engineBackoffLimit,
+            successfulJobsHistory: c.engineSuccessfulJobsHistory,
+            failedJobsHistory: c.engineFailedJobsHistory,
+            terminationGraceSeconds: c.engineTerminationGraceSeconds,
+            resources: resourcesOf(c, "engine"),
+        },
+        init: {
+            activeDeadlineSeconds: c.initActiveDeadlineSeconds,
+            backoffLimit: c.initBackoffLimit,
+            timeoutMinutes: c.initTimeoutMinutes,
+            resources: resourcesOf(c, "init"),
+        },
+        ingress: c.ingressHost
+            ? {
+                  host: c.ingressHost,
+                  className: orUndefined(c.ingressClassName),
+                  tlsSecret: orUndefined(c.ingressTlsSecret),
+                  clusterIssuer: orUndefined(c.ingressClusterIssuer),
+              }
+            : undefined,
+        database: {
+            engine: c.databaseEngine,
+            host: c.databaseHost,
+            port: c.databasePort || defaultPort,
+            name: c.databaseName,
+            user: c.databaseUser,
+            password: secret(s.databasePassword),
+            existingSecret: c.databaseExistingSecret
+                ? { name: c.databaseExistingSecret, key: c.databaseExistingSecretKey }
+                : undefined,
+        },
+        bots: {
+            env: c.botsEnv || stack,
+            timeZone: c.timeZone,
+            allowedHosts: [...new Set(hosts)],
+            csrfTrustedOrigins: [...new Set(origins)],
+            debug: c.debug,
+            logLevel: c.logLevel,
+            existingConfigSecret: orUndefined(c.existingConfigSecret),
+            superuser: { name: c.superuserName, email: c.superuserEmail, password: secret(s.superuserPassword) },
+            djangoSecretKey: secret(s.djangoSecretKey),
+            email: {
+                host: c.emailHost,
+                port: c.emailPort,
+                useTls: c.emailUseTls,
+                user: c.emailUser,
+                password: secret(s.emailPassword),
+                from: c.emailFrom,
+                adminEmail: c.adminEmail,
+            },
+        },
+    };
+}
+
+/** Whether the engine handed this key over as a secret (the SDK marks its own helper internal). */
+function isConfigSecret(fullKey: string): boolean {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(k: string): boolean };
+    return runtimeConfig.isConfigSecret(fullKey);
+}
+
+/** Reads this stack's configuration from the Pulumi engine and validates it. */
+export function loadConfig(): AppConfig {
+    const project = pulumi.getProject();
+    const prefix = `${project}:`;
+    const values: Record<string, string> = {};
+    const secretKeys = new Set<string>();
+    for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+        if (!fullKey.startsWith(prefix)) {
+            continue;
+        }
+        const key = fullKey.slice(prefix.length);
+        values[key] = value;
+        if (isConfigSecret(fullKey)) {
+            secretKeys.add(key);
+        }
+    }
+    return parseConfig({ project, stack: pulumi.getStack(), values, secretKeys });
+}
+
+export { RESOURCE_COMPONENTS };

@@ -1,0 +1,74 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Resources } from "./config";
+import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
+import { sha256 } from "./config-secret";
+import { labels } from "./labels";
+
+export interface DbInitJobArgs {
+    /** Namespace of the Job. */
+    namespace: pulumi.Input<string>;
+    /** Bots environment name (the instance label). */
+    botsEnv: string;
+    /** What every Bots pod shares. */
+    pod: BotsPodArgs;
+    /** Requests and limits of the init container. */
+    resources: Resources;
+    /** Kubernetes stops a run that takes longer (seconds). */
+    activeDeadlineSeconds: number;
+    /** Retries of a failed run. */
+    backoffLimit: number;
+    /** How long `pulumi up` waits for the Job to complete (minutes). */
+    timeoutMinutes: number;
+    /** Kubernetes provider of this stack. */
+    k8sProvider: k8s.Provider;
+}
+
+/**
+ * The database init Job (migrate + Bots' unmanaged tables + superuser; idempotent). Its name
+ * carries a digest of the image and the config, so a new image or config makes a new Job, and the
+ * same ones keep it. No TTL: a Job the cluster deletes by itself would come back as drift.
+ */
+export class DbInitJob extends pulumi.ComponentResource {
+    /** The Job; workloads depend on it so they start on a migrated database. */
+    public readonly job: k8s.batch.v1.Job;
+    /** Name of the Job. */
+    public readonly jobName: pulumi.Output<string>;
+
+    constructor(name: string, args: DbInitJobArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bots:k8s:DbInitJob", name, {}, opts);
+        const jobName = pulumi
+            .all([args.pod.image, args.pod.configChecksum])
+            .apply(([image, checksum]) => `bots-db-init-${sha256(`${image}\n${checksum}`).slice(0, 10)}`);
+
+        this.job = new k8s.batch.v1.Job(
+            name,
+            {
+                metadata: {
+                    name: jobName,
+                    namespace: args.namespace,
+                    labels: labels(args.botsEnv, "db-init"),
+                    // A run that failed is replaced on the next `up` instead of being waited on again.
+                    annotations: { "pulumi.com/replaceUnready": "true" },
+                },
+                spec: {
+                    backoffLimit: args.backoffLimit,
+                    activeDeadlineSeconds: args.activeDeadlineSeconds,
+                    template: {
+                        metadata: { labels: labels(args.botsEnv, "db-init"), annotations: podAnnotations(args.pod) },
+                        spec: botsPodSpec(args.pod, [botsContainer(args.pod, "db-init", ["init-db"], args.resources)], {
+                            restartPolicy: "Never",
+                        }),
+                    },
+                },
+            },
+            {
+                parent: this,
+                provider: args.k8sProvider,
+                customTimeouts: { create: `${args.timeoutMinutes}m`, update: `${args.timeoutMinutes}m` },
+            },
+        );
+        this.jobName = this.job.metadata.name;
+        this.registerOutputs({ jobName: this.jobName });
+    }
+}

@@ -1,0 +1,35 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface BotsNamespaceArgs {
+    /** Namespace name. */
+    name: string;
+    /** Pod Security Standards version the labels pin (e.g. v1.34 or latest). */
+    podSecurityVersion: string;
+    /** Labels shared by every object of the stack. */
+    labels: Record<string, string>;
+    /** Kubernetes provider of this stack. */
+    k8sProvider: k8s.Provider;
+}
+
+/** The stack's Namespace, enforcing the Pod Security "restricted" profile. */
+export class BotsNamespace extends pulumi.ComponentResource {
+    /** Name of the namespace, known once it exists. */
+    public readonly name: pulumi.Output<string>;
+
+    constructor(name: string, args: BotsNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bots:k8s:Namespace", name, {}, opts);
+        const psa: Record<string, string> = {};
+        for (const mode of ["enforce", "audit", "warn"]) {
+            psa[`pod-security.kubernetes.io/${mode}`] = "restricted";
+            psa[`pod-security.kubernetes.io/${mode}-version`] = args.podSecurityVersion;
+        }
+        const ns = new k8s.core.v1.Namespace(
+            name,
+            { metadata: { name: args.name, labels: { ...args.labels, ...psa } } },
+            { parent: this, provider: args.k8sProvider },
+        );
+        this.name = ns.metadata.name;
+        this.registerOutputs({ name: this.name });
+    }
+}

@@ -1,0 +1,67 @@
+// What the image promises the program (docker/README.md, "Runtime contract"): paths, ports, the
+// service-type arguments of the entrypoint and the health checks.
+
+/** uid and gid the image runs as. */
+export const BOTS_UID = 10001;
+/** Where the data volume is mounted; Bots environments live in env/<botsEnv> below it. */
+export const BOTS_DATA_ROOT = "/home/bots/.bots";
+/** Where the config Secret's files (bots.ini, settings.py) are mounted, read-only. */
+export const CONFIG_MOUNT = "/etc/bots";
+/** Scratch the entrypoint assembles the runtime config dir in (emptyDir). */
+export const RUN_DIR = "/run/bots";
+/** Temporary files: Django uploads, Python (emptyDir). */
+export const TMP_DIR = "/tmp";
+
+/** Bots' web server port ([webserver] port). */
+export const WEB_PORT = 8080;
+/** Bots' job queue XML-RPC port; it binds localhost only. */
+export const JOBQUEUE_PORT = 28082;
+/** Port the engine binds on 127.0.0.1 as its single-instance guard. */
+export const ENGINE_GUARD_PORT = 28081;
+
+/** HTTP health endpoints served in front of Bots' URLconf. */
+export const HEALTH_PATHS = { live: "/health/live", ready: "/health/ready", startup: "/health/startup" } as const;
+
+/** Exec health check on the image's PATH. */
+export function healthcheckCommand(check: "live" | "ready" | "startup" | "jobqueue" | "dirmonitor"): string[] {
+    return ["bots-healthcheck", check];
+}
+
+/** Bots engine exit codes that mean "do not retry": 2 = EDI errors in the run, 3 = another run holds the lock. */
+export const ENGINE_NO_RETRY_EXIT_CODES = [2, 3];
+
+/** The image's env-driven Django settings module; the rendered settings.py only imports it. */
+export const SETTINGS_MODULE = "bots_k8s.settings";
+
+/**
+ * Keys of the config Secret that become environment variables of every Bots container. An
+ * existingConfigSecret must hold the required ones plus the files bots.ini and settings.py.
+ */
+export const CONFIG_ENV_KEYS: { key: string; required: boolean }[] = [
+    { key: "BOTSENV", required: true },
+    { key: "BOTS_DB_ENGINE", required: true },
+    { key: "DB_NAME", required: true },
+    { key: "DB_HOST", required: false },
+    { key: "DB_PORT", required: false },
+    { key: "DB_USER", required: false },
+    { key: "DB_PASSWORD", required: false },
+    { key: "DJANGO_SECRET_KEY", required: true },
+    { key: "TIME_ZONE", required: true },
+    { key: "ALLOWED_HOSTS", required: true },
+    { key: "CSRF_TRUSTED_ORIGINS", required: false },
+    { key: "DEBUG", required: false },
+    { key: "LOG_LEVEL", required: false },
+    { key: "EMAIL_HOST", required: false },
+    { key: "EMAIL_PORT", required: false },
+    { key: "EMAIL_USE_TLS", required: false },
+    { key: "EMAIL_HOST_USER", required: false },
+    { key: "EMAIL_HOST_PASSWORD", required: false },
+    { key: "SERVER_EMAIL", required: false },
+    { key: "ADMIN_EMAIL", required: false },
+    { key: "SUPERUSER_USERNAME", required: false },
+    { key: "SUPERUSER_EMAIL", required: false },
+    { key: "SUPERUSER_PASSWORD", required: false },
+];
+
+/** Files of the config Secret, mounted at CONFIG_MOUNT. */
+export const CONFIG_FILES = ["bots.ini", "settings.py"] as const;

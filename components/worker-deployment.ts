@@ -1,0 +1,77 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Resources } from "./config";
+import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
+import { labels, selectorLabels } from "./labels";
+import { healthcheckCommand } from "./runtime-contract";
+
+export interface WorkerDeploymentArgs {
+    /** Namespace of the Deployment. */
+    namespace: pulumi.Input<string>;
+    /** Bots environment name (the instance label). */
+    botsEnv: string;
+    /** What every Bots pod shares. */
+    pod: BotsPodArgs;
+    /** Requests and limits of the job queue container. */
+    jobqueueResources: Resources;
+    /** Requests and limits of the directory monitor container. */
+    dirmonitorResources: Resources;
+    /** Time given to running engine jobs on shutdown (seconds). */
+    terminationGraceSeconds: number;
+    /** Resources the Deployment waits for (the db-init Job). */
+    dependsOn: pulumi.Resource[];
+    /** Kubernetes provider of this stack. */
+    k8sProvider: k8s.Provider;
+}
+
+const exec = (check: Parameters<typeof healthcheckCommand>[0], extra: Partial<k8s.types.input.core.v1.Probe>) => ({
+    exec: { command: healthcheckCommand(check) },
+    timeoutSeconds: 10,
+    ...extra,
+});
+
+/**
+ * The job queue server and the directory monitor as two containers of one pod: the queue listens
+ * on localhost only and the monitor submits to it there. One replica, Recreate, so two queues never
+ * launch engines side by side during a rollout.
+ */
+export class WorkerDeployment extends pulumi.ComponentResource {
+    /** Name of the Deployment. */
+    public readonly name: pulumi.Output<string>;
+
+    constructor(name: string, args: WorkerDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bots:k8s:WorkerDeployment", name, {}, opts);
+        const selector = selectorLabels(args.botsEnv, "worker");
+        const jobqueue = botsContainer(args.pod, "jobqueue", ["jobqueueserver"], args.jobqueueResources, {
+            startupProbe: exec("jobqueue", { periodSeconds: 5, failureThreshold: 24 }),
+            livenessProbe: exec("jobqueue", { periodSeconds: 30, failureThreshold: 3 }),
+            readinessProbe: exec("jobqueue", { periodSeconds: 10, failureThreshold: 3 }),
+        });
+        const dirmonitor = botsContainer(args.pod, "dirmonitor", ["dirmonitor"], args.dirmonitorResources, {
+            startupProbe: exec("dirmonitor", { periodSeconds: 5, failureThreshold: 24 }),
+            livenessProbe: exec("dirmonitor", { periodSeconds: 30, failureThreshold: 3 }),
+        });
+
+        const deployment = new k8s.apps.v1.Deployment(
+            name,
+            {
+                metadata: { name: "bots-worker", namespace: args.namespace, labels: labels(args.botsEnv, "worker") },
+                spec: {
+                    replicas: 1,
+                    revisionHistoryLimit: 5,
+                    selector: { matchLabels: selector },
+                    strategy: { type: "Recreate" },
+                    template: {
+                        metadata: { labels: labels(args.botsEnv, "worker"), annotations: podAnnotations(args.pod) },
+                        spec: botsPodSpec(args.pod, [jobqueue, dirmonitor], {
+                            terminationGracePeriodSeconds: args.terminationGraceSeconds,
+                        }),
+                    },
+                },
+            },
+            { parent: this, provider: args.k8sProvider, dependsOn: args.dependsOn },
+        );
+        this.name = deployment.metadata.name;
+        this.registerOutputs({ name: this.name });
+    }
+}

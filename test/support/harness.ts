@@ -1,0 +1,146 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { createApp } from "../../components/bots-app";
+import { AppConfig, parseConfig } from "../../components/config";
+import { PROJECT, Recorded, invokes, recorded, useMocks } from "./mocks";
+
+export const REPO = path.resolve(__dirname, "..", "..");
+
+/** The committed Pulumi.<stack>.yaml values, without the project prefix. */
+export function stackFileValues(stack: string): Record<string, string> {
+    const file = parse(fs.readFileSync(path.join(REPO, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const values: Record<string, string> = {};
+    for (const [k, v] of Object.entries(file.config ?? {})) {
+        if (k.startsWith(`${PROJECT}:`)) {
+            values[k.slice(PROJECT.length + 1)] = typeof v === "string" ? v : JSON.stringify(v);
+        }
+    }
+    return values;
+}
+
+export interface StackInput {
+    /** Stack whose committed file is the starting point ("dev", "prod"). */
+    stack: string;
+    /** Plain values laid over the stack file. */
+    set?: Record<string, string>;
+    /** Values stored as secrets. */
+    secrets?: Record<string, string>;
+    /** Keys removed from the stack file. */
+    unset?: string[];
+}
+
+export function configFor(input: StackInput): AppConfig {
+    const values = { ...stackFileValues(input.stack), ...(input.set ?? {}), ...(input.secrets ?? {}) };
+    for (const k of input.unset ?? []) {
+        delete values[k];
+    }
+    return parseConfig({ project: PROJECT, stack: input.stack, values, secretKeys: new Set(Object.keys(input.secrets ?? {})) });
+}
+
+/** Resource options as the SDK saw them, per resource name (captured by a transformation). */
+export interface SeenOptions {
+    protect?: boolean;
+    retainOnDelete?: boolean;
+    dependsOn: string[];
+    customTimeouts?: pulumi.CustomTimeouts;
+    provider?: string;
+}
+
+export interface StackRun {
+    config: AppConfig;
+    resources: Recorded[];
+    options: Map<string, SeenOptions>;
+    outputs: Record<string, unknown>;
+    secretOutputs: string[];
+    invokes: { token: string; inputs: Record<string, unknown> }[];
+}
+
+function settle<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
+/** Runs the program for one stack under mocks and returns what it registered. */
+export async function runStack(input: StackInput): Promise<StackRun> {
+    const config = configFor(input);
+    await useMocks(input.stack);
+    recorded.length = 0;
+    invokes.length = 0;
+    const options = new Map<string, SeenOptions>();
+    const outputs = createApp(config, {
+        transformations: [
+            (a) => {
+                const deps = a.opts.dependsOn;
+                const list = deps === undefined ? [] : Array.isArray(deps) ? deps : [deps];
+                options.set(`${a.type}::${a.name}`, {
+                    protect: a.opts.protect,
+                    retainOnDelete: (a.opts as pulumi.CustomResourceOptions).retainOnDelete,
+                    customTimeouts: (a.opts as pulumi.CustomResourceOptions).customTimeouts,
+                    dependsOn: (list as pulumi.Resource[]).map((r) => (r as unknown as { __name: string }).__name),
+                });
+                return undefined;
+            },
+        ],
+    });
+    const resolved: Record<string, unknown> = {};
+    const secretOutputs: string[] = [];
+    for (const [name, out] of Object.entries(outputs)) {
+        if (out === undefined) {
+            continue;
+        }
+        resolved[name] = await settle(out as pulumi.Output<unknown>);
+        if (await pulumi.isSecret(out as pulumi.Output<unknown>)) {
+            secretOutputs.push(name);
+        }
+    }
+    await waitForRPCs();
+    return {
+        config,
+        resources: recorded.filter((r) => r.custom).map((r) => ({ ...r })),
+        options,
+        outputs: resolved,
+        secretOutputs,
+        invokes: [...invokes],
+    };
+}
+
+export function ofType(run: StackRun, type: string): Recorded[] {
+    return run.resources.filter((r) => r.type === type);
+}
+
+export function one(run: StackRun, type: string): Recorded {
+    const found = ofType(run, type);
+    if (found.length !== 1) {
+        throw new Error(`expected one ${type}, found ${found.length}`);
+    }
+    return found[0];
+}
+
+export const T = {
+    namespace: "kubernetes:core/v1:Namespace",
+    secret: "kubernetes:core/v1:Secret",
+    pvc: "kubernetes:core/v1:PersistentVolumeClaim",
+    serviceAccount: "kubernetes:core/v1:ServiceAccount",
+    service: "kubernetes:core/v1:Service",
+    job: "kubernetes:batch/v1:Job",
+    cronJob: "kubernetes:batch/v1:CronJob",
+    deployment: "kubernetes:apps/v1:Deployment",
+    pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+    ingress: "kubernetes:networking.k8s.io/v1:Ingress",
+    image: "docker-build:index:Image",
+    index: "docker-build:index:Index",
+    randomPassword: "random:index/randomPassword:RandomPassword",
+} as const;
+
+/** Every pod spec the stack would run: Deployments, the Job, the CronJob's job template. */
+export function podSpecs(run: StackRun): { owner: string; spec: any }[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+    return [
+        ...ofType(run, T.deployment).map((d) => ({ owner: d.inputs.metadata.name, spec: d.inputs.spec.template.spec })),
+        ...ofType(run, T.job).map((j) => ({ owner: "db-init", spec: j.inputs.spec.template.spec })),
+        ...ofType(run, T.cronJob).map((c) => ({ owner: c.inputs.metadata.name, spec: c.inputs.spec.jobTemplate.spec.template.spec })),
+    ];
+}

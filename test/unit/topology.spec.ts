@@ -1,0 +1,290 @@
+import * as assert from "assert";
+import { StackRun, T, ofType, one, runStack } from "../support/harness";
+import { reveal } from "../support/values";
+
+const byName = (run: StackRun, type: string, name: string) => {
+    const r = ofType(run, type).find((x) => x.inputs.metadata?.name === name);
+    assert.ok(r, `no ${type} named ${name}`);
+    return r;
+};
+
+describe("topology", () => {
+    let dev: StackRun;
+    let prod: StackRun;
+    before(async () => {
+        dev = await runStack({ stack: "dev" });
+        prod = await runStack({ stack: "prod" });
+    });
+
+    it("registers the expected kinds and counts per stack", () => {
+        const count = (run: StackRun) => {
+            const m: Record<string, number> = {};
+            for (const r of run.resources.filter((x) => !x.type.startsWith("pulumi:providers:"))) {
+                m[r.type] = (m[r.type] ?? 0) + 1;
+            }
+            return m;
+        };
+        assert.deepStrictEqual(count(dev), {
+            [T.namespace]: 1,
+            [T.serviceAccount]: 1,
+            [T.secret]: 1,
+            [T.pvc]: 1,
+            [T.job]: 1,
+            [T.deployment]: 2,
+            [T.service]: 1,
+            [T.cronJob]: 1,
+            [T.ingress]: 1,
+            [T.image]: 2,
+            [T.index]: 1,
+            [T.randomPassword]: 2,
+        });
+        assert.deepStrictEqual(count(prod), {
+            [T.namespace]: 1,
+            [T.serviceAccount]: 1,
+            [T.secret]: 1,
+            [T.pvc]: 1,
+            [T.job]: 1,
+            [T.deployment]: 2,
+            [T.service]: 1,
+            [T.cronJob]: 1,
+            [T.ingress]: 1,
+            [T.pdb]: 1,
+            [T.randomPassword]: 2,
+        });
+    });
+
+    it("gives every resource an explicit provider (default providers are disabled)", () => {
+        for (const run of [dev, prod]) {
+            for (const r of run.resources.filter((x) => !x.type.startsWith("pulumi:providers:"))) {
+                const pkg = r.type.split(":")[0];
+                assert.match(r.provider ?? "", new RegExp(`::pulumi:providers:${pkg}::`), `${r.type} ${r.name} has no explicit ${pkg} provider`);
+            }
+        }
+    });
+
+    it("points the kubernetes provider at the configured context, never the current one", () => {
+        const p = one(dev, "pulumi:providers:kubernetes").inputs;
+        assert.strictEqual(p.context, "bots-dev");
+        assert.strictEqual(p.clusterIdentifier, "bots-dev");
+        assert.strictEqual(p.namespace, "bots-edi-dev");
+    });
+
+    it("labels the namespace for the restricted Pod Security profile, with a version pin", () => {
+        const labels = one(dev, T.namespace).inputs.metadata.labels;
+        for (const mode of ["enforce", "audit", "warn"]) {
+            assert.strictEqual(labels[`pod-security.kubernetes.io/${mode}`], "restricted");
+            assert.strictEqual(labels[`pod-security.kubernetes.io/${mode}-version`], "v1.34");
+        }
+        assert.strictEqual(one(dev, T.namespace).inputs.metadata.name, "bots-edi-dev");
+    });
+
+    it("creates one ServiceAccount without a token", () => {
+        const sa = one(dev, T.serviceAccount).inputs;
+        assert.strictEqual(sa.automountServiceAccountToken, false);
+        assert.strictEqual(sa.metadata.namespace, "bots-edi-dev");
+    });
+
+    it("renders the config Secret: bots.ini, settings.py and the environment, secrets generated", () => {
+        const data = reveal(one(dev, T.secret).inputs.stringData);
+        assert.match(data["bots.ini"], /\[acceptance\]\nrunacceptancetest = False/);
+        assert.doesNotMatch(data["bots.ini"], /\[dirmonitor\d+\]/, "no stray dirmonitor paths");
+        assert.match(data["bots.ini"], /botssys = \/home\/bots\/\.bots\/env\/dev\/botssys/);
+        assert.match(data["bots.ini"], /\[jobqueue\]\nenabled = True\nport = 28082/);
+        assert.match(data["bots.ini"], /\[webserver\]\nenvironment = production\nport = 8080/);
+        assert.match(data["bots.ini"], /maxruntime = 60/);
+        assert.match(data["settings.py"], /^from bots_k8s\.settings import \*/m);
+        assert.strictEqual(data.BOTSENV, "dev");
+        assert.strictEqual(data.BOTS_DB_ENGINE, "postgresql");
+        assert.strictEqual(data.DB_HOST, "postgres.databases-dev.svc.cluster.local");
+        assert.strictEqual(data.DB_PORT, "5432");
+        assert.strictEqual(data.DB_PASSWORD, "", "dev reads the password from its existing Secret");
+        assert.match(data.DJANGO_SECRET_KEY, /^generated-by-random-mock-/);
+        assert.match(data.SUPERUSER_PASSWORD, /^generated-by-random-mock-/);
+        assert.strictEqual(data.LOG_LEVEL, "DEBUG");
+        const keyGen = ofType(dev, T.randomPassword).find((r) => r.name.endsWith("django-secret-key"))!;
+        assert.ok(keyGen.inputs.length >= 50);
+    });
+
+    it("marks the whole config Secret payload as secret", () => {
+        const raw = one(dev, T.secret).inputs.stringData;
+        assert.notDeepStrictEqual(raw, reveal(raw), "stringData is not wrapped as a secret");
+    });
+
+    it("uses a supplied secret key and password instead of generating them", async () => {
+        const run = await runStack({
+            stack: "dev",
+            secrets: { djangoSecretKey: "k".repeat(50), superuserPassword: "given-password" },
+        });
+        assert.strictEqual(ofType(run, T.randomPassword).length, 0);
+        const data = reveal(one(run, T.secret).inputs.stringData);
+        assert.strictEqual(data.DJANGO_SECRET_KEY, "k".repeat(50));
+        assert.strictEqual(data.SUPERUSER_PASSWORD, "given-password");
+    });
+
+    it("creates no Secret and generates nothing with existingConfigSecret", async () => {
+        const run = await runStack({ stack: "dev", set: { existingConfigSecret: "bots-config-external" } });
+        assert.strictEqual(ofType(run, T.secret).length, 0);
+        assert.strictEqual(ofType(run, T.randomPassword).length, 0);
+        const web = byName(run, T.deployment, "bots-web").inputs.spec.template.spec;
+        assert.strictEqual(web.volumes.find((v: { name: string }) => v.name === "config").secret.secretName, "bots-config-external");
+        assert.strictEqual(run.outputs.configSecretName, "bots-config-external");
+    });
+
+    it("claims a ReadWriteMany volume with the stack's class and size", () => {
+        const pvc = one(dev, T.pvc).inputs;
+        assert.deepStrictEqual(pvc.spec.accessModes, ["ReadWriteMany"]);
+        assert.strictEqual(pvc.spec.storageClassName, "longhorn");
+        assert.strictEqual(pvc.spec.resources.requests.storage, "5Gi");
+        assert.strictEqual(one(prod, T.pvc).inputs.spec.resources.requests.storage, "50Gi");
+    });
+
+    it("protects the prod volume and retains it on delete; dev's is not", () => {
+        const opts = (run: StackRun) => run.options.get(`${T.pvc}::bots-data`)!;
+        assert.strictEqual(opts(prod).protect, true);
+        assert.strictEqual(opts(prod).retainOnDelete, true);
+        assert.strictEqual(opts(dev).protect, false);
+        assert.strictEqual(opts(dev).retainOnDelete, false);
+    });
+
+    it("mounts an existing claim instead of creating one", async () => {
+        const run = await runStack({ stack: "dev", set: { existingClaim: "edi-files" } });
+        assert.strictEqual(ofType(run, T.pvc).length, 0);
+        const spec = byName(run, T.deployment, "bots-web").inputs.spec.template.spec;
+        assert.strictEqual(spec.volumes.find((v: { name: string }) => v.name === "data").persistentVolumeClaim.claimName, "edi-files");
+        assert.strictEqual(run.outputs.pvcName, "edi-files");
+    });
+
+    it("runs db-init as a Job: Never restart, backoff and deadline, no TTL, custom timeouts, replaced when unready", () => {
+        const job = one(prod, T.job).inputs;
+        assert.strictEqual(job.spec.template.spec.restartPolicy, "Never");
+        assert.strictEqual(job.spec.backoffLimit, 1);
+        assert.strictEqual(job.spec.activeDeadlineSeconds, 2400);
+        assert.strictEqual(job.spec.ttlSecondsAfterFinished, undefined);
+        assert.strictEqual(job.metadata.annotations["pulumi.com/replaceUnready"], "true");
+        assert.deepStrictEqual(job.spec.template.spec.containers[0].args, ["init-db"]);
+        assert.deepStrictEqual(prod.options.get(`${T.job}::bots-db-init`)!.customTimeouts, { create: "40m", update: "40m" });
+    });
+
+    it("makes every workload wait for the init Job", () => {
+        for (const key of [`${T.deployment}::bots-web`, `${T.deployment}::bots-worker`, `${T.cronJob}::bots-engine`]) {
+            assert.deepStrictEqual(dev.options.get(key)!.dependsOn, ["bots-db-init"], key);
+        }
+    });
+
+    it("schedules the engine: Forbid, deadlines, history, time zone, suspend, no retry on exit 2 and 3", () => {
+        const cron = one(dev, T.cronJob).inputs;
+        assert.strictEqual(cron.spec.schedule, "*/2 * * * *");
+        assert.strictEqual(one(prod, T.cronJob).inputs.spec.schedule, "*/5 * * * *");
+        assert.strictEqual(cron.spec.concurrencyPolicy, "Forbid");
+        assert.strictEqual(cron.spec.startingDeadlineSeconds, 180);
+        assert.strictEqual(cron.spec.successfulJobsHistoryLimit, 3);
+        assert.strictEqual(cron.spec.failedJobsHistoryLimit, 3);
+        assert.strictEqual(cron.spec.timeZone, "Etc/UTC");
+        assert.strictEqual(cron.spec.suspend, false);
+        const job = cron.spec.jobTemplate.spec;
+        assert.strictEqual(job.activeDeadlineSeconds, 3000);
+        assert.strictEqual(job.backoffLimit, 1);
+        assert.strictEqual(job.template.spec.restartPolicy, "Never");
+        assert.deepStrictEqual(job.podFailurePolicy.rules[0], {
+            action: "FailJob",
+            onExitCodes: { containerName: "engine", operator: "In", values: [2, 3] },
+        });
+        assert.strictEqual(job.podFailurePolicy.rules[1].action, "Ignore");
+        const engine = job.template.spec.containers[0];
+        assert.deepStrictEqual(engine.args, ["engine", "--new"]);
+        assert.strictEqual(engine.command, undefined, "keeps the image's ENTRYPOINT (tini)");
+        assert.strictEqual(job.template.spec.terminationGracePeriodSeconds, 120);
+    });
+
+    it("passes engine route ids positionally and honours suspend and time zone", async () => {
+        const run = await runStack({
+            stack: "dev",
+            set: { engineArgs: '["--new","orders_in"]', engineSuspend: "true", engineTimeZone: "Europe/Amsterdam" },
+        });
+        const cron = one(run, T.cronJob).inputs;
+        assert.deepStrictEqual(cron.spec.jobTemplate.spec.template.spec.containers[0].args, ["engine", "--new", "orders_in"]);
+        assert.strictEqual(cron.spec.suspend, true);
+        assert.strictEqual(cron.spec.timeZone, "Europe/Amsterdam");
+    });
+
+    it("runs the web server with rolling updates, HTTP probes on our health paths and a Service", () => {
+        const d = byName(dev, T.deployment, "bots-web").inputs;
+        assert.strictEqual(d.spec.replicas, 1);
+        assert.deepStrictEqual(d.spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+        const c = d.spec.template.spec.containers[0];
+        assert.deepStrictEqual(c.args, ["webserver"]);
+        assert.deepStrictEqual(c.ports, [{ name: "http", containerPort: 8080, protocol: "TCP" }]);
+        assert.strictEqual(c.startupProbe.httpGet.path, "/health/startup");
+        assert.strictEqual(c.readinessProbe.httpGet.path, "/health/ready");
+        assert.strictEqual(c.livenessProbe.httpGet.path, "/health/live");
+        for (const p of [c.startupProbe, c.readinessProbe, c.livenessProbe]) {
+            assert.deepStrictEqual(p.httpGet.httpHeaders, [{ name: "Host", value: "localhost" }]);
+        }
+        assert.deepStrictEqual(d.spec.selector.matchLabels, {
+            "app.kubernetes.io/name": "bots",
+            "app.kubernetes.io/instance": "dev",
+            "app.kubernetes.io/component": "web",
+        });
+        const svc = one(dev, T.service).inputs;
+        assert.strictEqual(svc.spec.type, "ClusterIP");
+        assert.deepStrictEqual(svc.spec.selector, d.spec.selector.matchLabels);
+        assert.deepStrictEqual(svc.spec.ports, [{ name: "http", port: 8080, targetPort: "http", protocol: "TCP" }]);
+    });
+
+    it("adds a PodDisruptionBudget only when web has more than one pod", () => {
+        assert.strictEqual(ofType(dev, T.pdb).length, 0);
+        const pdb = one(prod, T.pdb).inputs;
+        assert.strictEqual(pdb.spec.maxUnavailable, 1);
+        assert.strictEqual(byName(prod, T.deployment, "bots-web").inputs.spec.replicas, 2);
+    });
+
+    it("runs job queue and directory monitor as two containers of one Recreate pod", () => {
+        const d = byName(dev, T.deployment, "bots-worker").inputs;
+        assert.strictEqual(d.spec.replicas, 1);
+        assert.deepStrictEqual(d.spec.strategy, { type: "Recreate" });
+        const [queue, monitor] = d.spec.template.spec.containers;
+        assert.deepStrictEqual(queue.args, ["jobqueueserver"]);
+        assert.deepStrictEqual(monitor.args, ["dirmonitor"]);
+        assert.deepStrictEqual(queue.livenessProbe.exec.command, ["bots-healthcheck", "jobqueue"]);
+        assert.deepStrictEqual(queue.readinessProbe.exec.command, ["bots-healthcheck", "jobqueue"]);
+        assert.deepStrictEqual(monitor.livenessProbe.exec.command, ["bots-healthcheck", "dirmonitor"]);
+        assert.strictEqual(d.spec.template.spec.terminationGracePeriodSeconds, 120);
+    });
+
+    it("drops the worker and disables the job queue when the directory monitor is off", async () => {
+        const run = await runStack({ stack: "dev", set: { dirmonitorEnabled: "false" } });
+        assert.deepStrictEqual(ofType(run, T.deployment).map((d) => d.inputs.metadata.name), ["bots-web"]);
+        assert.match(reveal(one(run, T.secret).inputs.stringData)["bots.ini"], /\[jobqueue\]\nenabled = False/);
+    });
+
+    it("exposes the UI through an Ingress with TLS and the cert-manager issuer", () => {
+        const ing = one(prod, T.ingress).inputs;
+        assert.strictEqual(ing.spec.ingressClassName, "traefik");
+        assert.deepStrictEqual(ing.spec.tls, [{ hosts: ["edi.example.com"], secretName: "bots-edi-tls" }]);
+        assert.strictEqual(ing.metadata.annotations["cert-manager.io/cluster-issuer"], "letsencrypt-prod");
+        const path = ing.spec.rules[0].http.paths[0];
+        assert.strictEqual(ing.spec.rules[0].host, "edi.example.com");
+        assert.deepStrictEqual(path.backend, { service: { name: "bots-web", port: { name: "http" } } });
+    });
+
+    it("has no Ingress without a host", async () => {
+        const run = await runStack({ stack: "dev", set: { ingressHost: "", ingressTlsSecret: "", ingressClusterIssuer: "" } });
+        assert.strictEqual(ofType(run, T.ingress).length, 0);
+        assert.strictEqual(run.outputs.ingressUrl, undefined);
+    });
+
+    it("applies per-component resources from config", () => {
+        const web = byName(prod, T.deployment, "bots-web").inputs.spec.template.spec.containers[0];
+        assert.deepStrictEqual(web.resources, { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } });
+        const engine = one(prod, T.cronJob).inputs.spec.jobTemplate.spec.template.spec.containers[0];
+        assert.deepStrictEqual(engine.resources, { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } });
+    });
+
+    it("reads the database password from the existing Secret where configured", () => {
+        const env = byName(prod, T.deployment, "bots-web").inputs.spec.template.spec.containers[0].env;
+        const pw = env.find((e: { name: string }) => e.name === "DB_PASSWORD");
+        assert.deepStrictEqual(pw.valueFrom.secretKeyRef, { name: "bots-db", key: "DB_PASSWORD", optional: false });
+        const key = env.find((e: { name: string }) => e.name === "DJANGO_SECRET_KEY");
+        assert.deepStrictEqual(key.valueFrom.secretKeyRef, { name: "bots-config-a1b2c3d4", key: "DJANGO_SECRET_KEY", optional: false });
+    });
+});
