@@ -59,7 +59,7 @@ export class BotsImage extends pulumi.ComponentResource {
                         },
                         dockerfile: { location: path.join(DOCKER_CONTEXT, "Dockerfile") },
                         platforms: [platform as dockerBuild.Platform],
-                        buildArgs: { BOTS_SOURCE: img.botsSource, BOTS_VERSION: img.botsVersion },
+                        buildArgs: { BOTS_SOURCE: img.botsSource },
                         tags: [`${img.repository}:${args.tag}-${arch}`],
                         push: true,
                         registries,

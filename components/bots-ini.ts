@@ -19,6 +19,7 @@ export interface BotsIniArgs {
 type Section = Record<string, string | number | boolean>;
 
 export function renderBotsIni(a: BotsIniArgs): string {
+    const botssys = `${BOTS_DATA_ROOT}/env/${a.botsEnv}/botssys`;
     const sections: Record<string, Section> = {
         settings: {
             maxdays: 30,
@@ -48,10 +49,14 @@ export function renderBotsIni(a: BotsIniArgs): string {
             log_file_level: a.logLevel,
         },
         dirmonitor: { lauchfrequency: 5, log_console: true, log_file_level: a.logLevel },
+        // The one watched directory: a file landing in the env's botssys/infile queues an engine run.
+        ...(a.jobqueueEnabled
+            ? { dirmonitor1: { path: `${botssys}/infile`, recursive: true, filemask: "*", route: "" } }
+            : {}),
         // Bots 3.3 imports usersys by module name, so it stays relative; the entrypoint puts the
         // environment directory on PYTHONPATH. botssys is absolute so it lands on the data volume.
         directories: {
-            botssys: `${BOTS_DATA_ROOT}/env/${a.botsEnv}/botssys`,
+            botssys,
             usersys: "usersys",
         },
         charsets: {

@@ -141,9 +141,6 @@ export const rawConfigSchema = z
         registryUsername: text(""),
         botsSource: oneOf(["pypi", "context"] as const, "pypi"),
         botsSourceDir: text(""),
-        botsVersion: z.string().default("3.3.1").refine((s) => /^\d+(\.\d+){1,3}$/.test(s), {
-            error: "must be a release number such as 3.3.1",
-        }),
 
         // Data volume
         storageClass: text(""),

@@ -35,7 +35,6 @@ export interface ImageConfig {
     pullSecrets: string[];
     botsSource: "pypi" | "context";
     botsSourceDir?: string;
-    botsVersion: string;
     registry?: RegistryCredentials;
 }
 
@@ -230,7 +229,6 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
             pullSecrets: c.imagePullSecrets,
             botsSource: c.botsSource,
             botsSourceDir: orUndefined(c.botsSourceDir),
-            botsVersion: c.botsVersion,
             registry:
                 c.registryUsername !== ""
                     ? { address: repository.split("/")[0], username: c.registryUsername, password: secret(s.registryPassword ?? "")! }

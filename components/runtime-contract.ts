@@ -31,7 +31,7 @@ export function healthcheckCommand(check: "live" | "ready" | "startup" | "jobque
 export const ENGINE_NO_RETRY_EXIT_CODES = [2, 3];
 
 /** The image's env-driven Django settings module; the rendered settings.py only imports it. */
-export const SETTINGS_MODULE = "bots_k8s.settings";
+export const SETTINGS_MODULE = "bots_runtime.settings";
 
 /**
  * Keys of the config Secret that become environment variables of every Bots container. An

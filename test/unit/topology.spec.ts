@@ -87,12 +87,13 @@ describe("topology", () => {
     it("renders the config Secret: bots.ini, settings.py and the environment, secrets generated", () => {
         const data = reveal(one(dev, T.secret).inputs.stringData);
         assert.match(data["bots.ini"], /\[acceptance\]\nrunacceptancetest = False/);
-        assert.doesNotMatch(data["bots.ini"], /\[dirmonitor\d+\]/, "no stray dirmonitor paths");
+        const watched = [...data["bots.ini"].matchAll(/^path = (.*)$/gm)].map((m: RegExpMatchArray) => m[1]);
+        assert.deepStrictEqual(watched, ["/home/bots/.bots/env/dev/botssys/infile"], "the monitor watches only the env's inbox");
         assert.match(data["bots.ini"], /botssys = \/home\/bots\/\.bots\/env\/dev\/botssys/);
         assert.match(data["bots.ini"], /\[jobqueue\]\nenabled = True\nport = 28082/);
         assert.match(data["bots.ini"], /\[webserver\]\nenvironment = production\nport = 8080/);
         assert.match(data["bots.ini"], /maxruntime = 60/);
-        assert.match(data["settings.py"], /^from bots_k8s\.settings import \*/m);
+        assert.match(data["settings.py"], /^from bots_runtime\.settings import \*/m);
         assert.strictEqual(data.BOTSENV, "dev");
         assert.strictEqual(data.BOTS_DB_ENGINE, "postgresql");
         assert.strictEqual(data.DB_HOST, "postgres.databases-dev.svc.cluster.local");

