@@ -102,8 +102,11 @@ export interface AppConfig {
     };
 }
 
-/** Raised before any resource is registered; lists every bad key at once. */
-export class ConfigError extends Error {
+/**
+ * Raised before any resource is registered; lists every bad key at once. A RunError, so the CLI
+ * prints the message alone instead of a stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
     constructor(
         readonly issues: string[],
         stack: string,

@@ -1,0 +1,230 @@
+// Every service type against SQLite on the data volume: init-db, webserver health, exec probes,
+// a real engine route over a real EDI file, job queue + directory monitor, SIGTERM handling.
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import {
+    EDI_FIXTURES, FIXTURES, IMAGE, chownR, cleanupAll, docker, ensureImage, exec, httpGet, logs, makeConfigDir,
+    makeVolume, must, run, runArgs, startDetached, stopWithin, waitFor, waitHttp,
+} from "./support";
+
+const PORTS = { web: 18081, jobqueue: 28182, engine: 28181 };
+const BOTSENV = "sqlitetest";
+const WEB = `http://127.0.0.1:${PORTS.web}`;
+const GRACE_SECONDS = 20;
+
+export const EXPECTED_TABLES = [
+    // Django contrib
+    "auth_group", "auth_group_permissions", "auth_permission", "auth_user", "auth_user_groups",
+    "auth_user_user_permissions", "django_admin_log", "django_content_type", "django_migrations", "django_session",
+    // Bots (syncdb) and Bots' raw-SQL tables
+    "ccode", "ccodetrigger", "channel", "chanpar", "confirmrule", "filereport", "partner", "partnergroup",
+    "report", "routes", "translate", "ta", "mutex", "persist", "uniek",
+].sort();
+
+function sqlite(dbFile: string, sql: string): string {
+    const r = must(run("python3", ["-c", "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nfor row in c.execute(sys.argv[2]): print('|'.join(str(x) for x in row))", dbFile, sql]), "sqlite query");
+    return r.stdout;
+}
+
+describe("SQLite: init-db, services, engine, signals", function () {
+    this.timeout(240_000);
+    let volume: string;
+    let etc: string;
+    let env: string;
+    let db: string;
+    const base = () => ({ volume, etc, env: { BOTSENV, SUPERUSER_USERNAME: "admin", SUPERUSER_PASSWORD: "first-pw", SUPERUSER_EMAIL: "admin@example.com" } });
+
+    before(function () {
+        ensureImage();
+        volume = makeVolume("sqlite");
+        etc = makeConfigDir(PORTS);
+        env = path.join(volume, "env", BOTSENV);
+        db = path.join(env, "botssys", "sqlitedb", "botsdb");
+    });
+    after(cleanupAll);
+
+    describe("init-db", function () {
+        let schemaAfterFirst = "";
+        let passwordHash = "";
+
+        it("creates every table (Django's, Bots', and ta/mutex/persist/uniek from Bots' SQL) on an empty database", function () {
+            assert.ok(!fs.existsSync(db));
+            const r = docker([...runArgs(base()), IMAGE, "init-db"]);
+            assert.equal(r.code, 0, r.stdout + r.stderr);
+            const tables = sqlite(db, "select name from sqlite_master where type='table' and name not like 'sqlite_%' order by name").trim().split("\n").sort();
+            assert.deepEqual(tables, EXPECTED_TABLES);
+            // Raw SQL, not Django's model DDL: database-side defaults the engine relies on.
+            assert.match(sqlite(db, "select sql from sqlite_master where name='ta'"), /datetime\('now','localtime'\)/);
+            assert.match(sqlite(db, "select sql from sqlite_master where name='mutex'"), /DEFAULT/);
+            schemaAfterFirst = sqlite(db, "select type, name, tbl_name, sql from sqlite_master order by type, name");
+            passwordHash = sqlite(db, "select password from auth_user where username='admin' and is_superuser=1").trim();
+            assert.match(passwordHash, /^pbkdf2_sha256\$/);
+        });
+
+        it("changes nothing the second time, and never resets an existing superuser's password", function () {
+            const args = runArgs({ ...base(), env: { ...base().env, SUPERUSER_PASSWORD: "other-pw" } });
+            const r = docker([...args, IMAGE, "init-db"]);
+            assert.equal(r.code, 0, r.stdout + r.stderr);
+            assert.match(r.stdout, /exists, skipped/);
+            assert.match(r.stdout, /user 'admin' exists, left unchanged/);
+            assert.equal(sqlite(db, "select type, name, tbl_name, sql from sqlite_master order by type, name"), schemaAfterFirst);
+            assert.equal(sqlite(db, "select password from auth_user where username='admin'").trim(), passwordHash);
+            assert.equal(sqlite(db, "select count(*) from auth_user").trim(), "1");
+        });
+
+        it("exits non-zero when the database cannot be opened", function () {
+            const r = docker([...runArgs({ ...base(), env: { ...base().env, DB_NAME: "/nonexistent/dir/botsdb" } }), IMAGE, "init-db"]);
+            assert.notEqual(r.code, 0);
+            assert.match(r.stderr, /init-db: FAILED/);
+        });
+    });
+
+    describe("webserver", function () {
+        const name = "bots-image-test-web-sqlite";
+
+        before(async function () {
+            startDetached(name, { ...base(), env: { ...base().env, ALLOWED_HOSTS: "edi.example.com" } }, ["webserver"]);
+            await waitHttp(`${WEB}/health/live`, 200, 90_000);
+        });
+
+        it("answers /health/live, /health/ready and /health/startup with 200 and JSON", async function () {
+            const live = await httpGet(`${WEB}/health/live`);
+            assert.equal(live.status, 200);
+            assert.equal(JSON.parse(live.body).status, "ok");
+            const ready = await httpGet(`${WEB}/health/ready`);
+            assert.equal(ready.status, 200, ready.body);
+            assert.deepEqual(JSON.parse(ready.body).checks, { database: "ok", directories: "ok" });
+            const startup = await httpGet(`${WEB}/health/startup`);
+            assert.equal(startup.status, 200, startup.body);
+            assert.equal(JSON.parse(startup.body).status, "started");
+        });
+
+        it("serves the probes whatever ALLOWED_HOSTS says, while Bots' own pages still check the host", async function () {
+            // The probes above came with Host 127.0.0.1 although ALLOWED_HOSTS=edi.example.com.
+            const ui = await httpGet(`${WEB}/home`);
+            assert.equal(ui.status, 400, "Django rejects the host for Bots' pages");
+        });
+
+        it("exec probes: bots-healthcheck live|ready|startup exit 0", function () {
+            for (const kind of ["live", "ready", "startup"]) {
+                const r = exec(name, ["bots-healthcheck", kind]);
+                assert.equal(r.code, 0, `${kind}: ${r.stdout}${r.stderr}`);
+            }
+        });
+
+        it("/health/ready answers 503 (and live 200) while the database is unavailable, 200 again after", async function () {
+            fs.chmodSync(db, 0o000);
+            try {
+                const ready = await httpGet(`${WEB}/health/ready`);
+                assert.equal(ready.status, 503, ready.body);
+                assert.equal(JSON.parse(ready.body).status, "unavailable");
+                assert.match(JSON.parse(ready.body).checks.database, /OperationalError/);
+                assert.equal((await httpGet(`${WEB}/health/live`)).status, 200);
+                assert.equal((await httpGet(`${WEB}/health/startup`)).status, 503);
+                assert.equal(exec(name, ["bots-healthcheck", "ready"]).code, 1);
+            } finally {
+                fs.chmodSync(db, 0o644);
+            }
+            assert.equal((await httpGet(`${WEB}/health/ready`)).status, 200);
+        });
+
+        it("serves Bots' UI behind the probes (login page)", async function () {
+            const r = await waitFor("login page", async () => {
+                const res = await httpGet(`${WEB}/health/live`);
+                return res.status === 200 ? res : undefined;
+            });
+            assert.ok(r);
+            const page = must(exec(name, ["python3", "-c", `import urllib.request as u; r=u.urlopen(u.Request("http://127.0.0.1:${PORTS.web}/login/", headers={"Host": "edi.example.com"})); print(r.status); print(r.read().decode()[:4000])`]), "login page");
+            assert.match(page.stdout, /^200$/m);
+            assert.match(page.stdout, /csrfmiddlewaretoken/);
+        });
+
+        it("SIGTERM to PID 1 stops the webserver within its grace period with exit 0", function () {
+            const s = stopWithin(name, GRACE_SECONDS);
+            assert.equal(s.exitCode, 0, logs(name));
+            assert.ok(s.ms < GRACE_SECONDS * 1000 - 5000, `took ${s.ms} ms`);
+        });
+    });
+
+    describe("engine: a real X12 850 -> CSV route", function () {
+        const inbox = () => path.join(env, "botssys", "infile", "x12_850");
+        const outbox = () => path.join(env, "botssys", "outfile", "csv_orderlines");
+
+        before(function () {
+            fs.cpSync(path.join(FIXTURES, "usersys"), path.join(env, "usersys"), { recursive: true });
+            chownR(env);
+            const r = docker([...runArgs({ ...base(), extra: ["-v", `${FIXTURES}:/testdata:ro`] }), IMAGE, "shell", "python3", "/testdata/configure_route.py"]);
+            assert.equal(r.code, 0, r.stdout + r.stderr);
+        });
+
+        it("translates the X12 850 fixture and exits 0", function () {
+            fs.copyFileSync(path.join(EDI_FIXTURES, "x12-850-004010.x12"), path.join(inbox(), "po.x12"));
+            chownR(inbox());
+            const r = docker([...runArgs(base()), IMAGE, "engine", "--new"]);
+            assert.equal(r.code, 0, r.stdout + r.stderr);
+            assert.match(r.stderr + r.stdout, /1 files without errors/);
+            const out = fs.readdirSync(outbox());
+            assert.equal(out.length, 1);
+            const csv = fs.readFileSync(path.join(outbox(), out[0]), "utf8").trim().split(/\r?\n/);
+            assert.equal(csv[0], '"HEA","91393058","19971107","33333"');
+            assert.equal(csv.length, 9, "one HEA and eight LIN lines");
+            assert.equal(csv[1], '"LIN","1","17920108","6","EA","12","KAK S/S PRINT CAMP"');
+            assert.ok(!fs.existsSync(path.join(inbox(), "po.x12")), "the in-channel removed the file it read");
+        });
+
+        it("runs a route given positionally and exits 2 on a file with EDI errors", function () {
+            const broken = fs.readFileSync(path.join(EDI_FIXTURES, "x12-850-004010.x12"), "utf8").replace(/^BEG\*.*\r?\n/m, "");
+            fs.writeFileSync(path.join(inbox(), "broken.x12"), broken);
+            chownR(inbox());
+            const r = docker([...runArgs(base()), IMAGE, "engine", "--new", "x12_850_to_csv"]);
+            assert.equal(r.code, 2, r.stdout + r.stderr);
+            assert.match(r.stderr + r.stdout, /1 files with errors/);
+            assert.match(sqlite(db, "select errortext from ta where errortext like '%BEG%' order by idta desc limit 1"), /BEG/);
+        });
+    });
+
+    describe("jobqueueserver + dirmonitor (one network namespace, like the worker pod)", function () {
+        const jq = "bots-image-test-jobqueue";
+        const dm = "bots-image-test-dirmonitor";
+
+        before(async function () {
+            startDetached(jq, base(), ["jobqueueserver"]);
+            await waitFor("jobqueue isup", () => exec(jq, ["bots-healthcheck", "jobqueue"]).code === 0 || undefined, 60_000);
+            startDetached(dm, base(), ["dirmonitor"]);
+            await waitFor("dirmonitor up", () => /Bots dirmonitor started/.test(logs(dm)) || undefined, 60_000);
+        });
+
+        it("exec probes: jobqueue and dirmonitor healthy", function () {
+            const j = exec(jq, ["bots-healthcheck", "jobqueue"]);
+            assert.equal(j.code, 0, j.stdout);
+            const d = exec(dm, ["bots-healthcheck", "dirmonitor"]);
+            assert.equal(d.code, 0, d.stdout);
+            // The jobqueue container runs no dirmonitor.
+            assert.equal(exec(jq, ["bots-healthcheck", "dirmonitor"]).code, 1);
+        });
+
+        it("a file landing in the watched botssys/infile queues an engine job", async function () {
+            const drop = path.join(env, "botssys", "infile", "dropped");
+            fs.mkdirSync(drop, { recursive: true });
+            fs.writeFileSync(path.join(drop, "trigger.txt"), "x");
+            chownR(drop);
+            const log = path.join(env, "botssys", "logging", "jobqueue.log");
+            const line = await waitFor("job added", () => {
+                const text = fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "";
+                return /Added job \d+, priority \d+: .*bots-engine/.exec(text)?.[0];
+            }, 30_000);
+            assert.match(line, new RegExp(`-c/run/bots/config`));
+        });
+
+        it("SIGTERM to PID 1 stops dirmonitor and jobqueueserver within the grace period with exit 0", function () {
+            const d = stopWithin(dm, GRACE_SECONDS);
+            assert.equal(d.exitCode, 0, logs(dm));
+            assert.ok(d.ms < GRACE_SECONDS * 1000 - 5000, `dirmonitor took ${d.ms} ms`);
+            const j = stopWithin(jq, GRACE_SECONDS);
+            assert.equal(j.exitCode, 0, logs(jq));
+            assert.ok(j.ms < GRACE_SECONDS * 1000 - 5000, `jobqueue took ${j.ms} ms`);
+            assert.equal(exec(jq, ["true"]).code !== 0, true, "stopped");
+        });
+    });
+});

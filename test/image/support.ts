@@ -1,0 +1,236 @@
+// Helpers for the image tier: run docker for real, build the image once, make data volumes and
+// config dirs, poll HTTP endpoints. No mocks anywhere.
+import { spawnSync, SpawnSyncReturns } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+export const IMAGE = process.env.BOTS_TEST_IMAGE || "bots-edi:image-test";
+export const BASE_IMAGE = process.env.BOTS_TEST_BASE_IMAGE || "bots-local/debian:bookworm-slim-amd64";
+export const SECRET = "image-test-secret-key-not-for-production";
+export const FIXTURES = path.join(ROOT, "test", "image", "fixtures");
+export const EDI_FIXTURES = path.resolve(ROOT, "..", "shared", "fixtures", "edi");
+export const UID = 10001;
+
+export interface Result {
+    code: number;
+    stdout: string;
+    stderr: string;
+    ms: number;
+}
+
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Result {
+    const t0 = Date.now();
+    const r: SpawnSyncReturns<string> = spawnSync(cmd, args, {
+        cwd: ROOT,
+        env: opts.env ?? process.env,
+        encoding: "utf8",
+        timeout: opts.timeoutMs ?? 300_000,
+        maxBuffer: 64 * 1024 * 1024,
+        input: opts.input,
+    });
+    if (r.error) {
+        throw r.error;
+    }
+    return { code: r.status ?? (r.signal ? 128 : -1), stdout: r.stdout ?? "", stderr: r.stderr ?? "", ms: Date.now() - t0 };
+}
+
+export function docker(args: string[], timeoutMs = 300_000): Result {
+    return run("docker", args, { timeoutMs });
+}
+
+export function must(r: Result, what: string): Result {
+    if (r.code !== 0) {
+        throw new Error(`${what} failed (exit ${r.code}):\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+    }
+    return r;
+}
+
+let built: Result | undefined;
+
+/** Build docker/Dockerfile (context docker/) once per test run, with the local base image. */
+export function ensureImage(): Result {
+    if (!built) {
+        built = run(
+            "docker",
+            ["build", "--network", "host", "--build-arg", `BASE_IMAGE=${BASE_IMAGE}`, "-t", IMAGE, "-f", "docker/Dockerfile", "docker"],
+            { env: { ...process.env, DOCKER_BUILDKIT: "0" }, timeoutMs: 1_800_000 },
+        );
+        must(built, "docker build");
+    }
+    return built;
+}
+
+const cleanups: Array<() => void> = [];
+export function onCleanup(fn: () => void): void {
+    cleanups.push(fn);
+}
+export function cleanupAll(): void {
+    while (cleanups.length) {
+        try {
+            cleanups.pop()!();
+        } catch {
+            /* best effort */
+        }
+    }
+}
+
+/** A host dir used as the data volume (/home/bots/.bots), owned by 10001 like an fsGroup'd PVC. */
+export function makeVolume(label: string): string {
+    const dir = fs.mkdtempSync(path.join("/var/tmp", `bots-image-${label}-`));
+    fs.chownSync(dir, UID, UID);
+    fs.chmodSync(dir, 0o750);
+    onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+    return dir;
+}
+
+export interface Ports {
+    web: number;
+    jobqueue: number;
+    engine: number;
+}
+
+/** An /etc/bots dir: the image's default bots.ini with test ports (containers share the host network). */
+export function makeConfigDir(ports: Ports, extra = ""): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bots-image-etc-"));
+    let ini = fs.readFileSync(path.join(ROOT, "docker", "config", "bots.ini"), "utf8");
+    ini = replaceIniKey(ini, "settings", "port", String(ports.engine));
+    ini = replaceIniKey(ini, "webserver", "port", String(ports.web));
+    ini = replaceIniKey(ini, "jobqueue", "port", String(ports.jobqueue));
+    fs.writeFileSync(path.join(dir, "bots.ini"), ini + extra);
+    fs.chmodSync(dir, 0o755);
+    fs.chmodSync(path.join(dir, "bots.ini"), 0o644);
+    onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+    return dir;
+}
+
+export function replaceIniKey(ini: string, section: string, key: string, value: string): string {
+    const lines = ini.split("\n");
+    let current = "";
+    let done = false;
+    for (let i = 0; i < lines.length; i++) {
+        const m = /^\[(.+)\]\s*$/.exec(lines[i]);
+        if (m) {
+            current = m[1];
+            continue;
+        }
+        if (current === section && new RegExp(`^${key}\\s*=`).test(lines[i])) {
+            lines[i] = `${key} = ${value}`;
+            done = true;
+        }
+    }
+    if (!done) {
+        throw new Error(`[${section}] ${key} not in bots.ini`);
+    }
+    return lines.join("\n");
+}
+
+export interface RunOpts {
+    volume: string;
+    etc?: string;
+    env?: Record<string, string>;
+    extra?: string[];
+    name?: string;
+    detach?: boolean;
+    readOnly?: boolean;
+}
+
+/** `docker run` args as Kubernetes would run the pod: uid 10001, read-only root, the documented writable mounts. */
+export function runArgs(o: RunOpts): string[] {
+    const args = ["run"];
+    args.push(o.detach ? "-d" : "--rm");
+    if (o.name) {
+        args.push("--name", o.name);
+    }
+    if (o.readOnly !== false) {
+        args.push("--read-only", "--tmpfs", "/tmp", "--tmpfs", `/run/bots:uid=${UID},gid=${UID},mode=0750`);
+    }
+    args.push("--network", "host", "-v", `${o.volume}:/home/bots/.bots`);
+    if (o.etc) {
+        args.push("-v", `${o.etc}:/etc/bots:ro`);
+    }
+    const env = { DJANGO_SECRET_KEY: SECRET, ...(o.env || {}) };
+    for (const [k, v] of Object.entries(env)) {
+        args.push("-e", `${k}=${v}`);
+    }
+    args.push(...(o.extra || []));
+    return args;
+}
+
+export function startDetached(name: string, o: RunOpts, service: string[]): string {
+    docker(["rm", "-f", name]);
+    must(docker([...runArgs({ ...o, name, detach: true }), IMAGE, ...service]), `docker run ${service.join(" ")}`);
+    onCleanup(() => docker(["rm", "-f", name]));
+    return name;
+}
+
+export function logs(name: string): string {
+    const r = docker(["logs", name]);
+    return r.stdout + r.stderr;
+}
+
+export interface HttpResult {
+    status: number;
+    body: string;
+}
+
+export function httpGet(url: string, timeoutMs = 5000): Promise<HttpResult> {
+    return new Promise((resolve, reject) => {
+        const req = http.get(url, { timeout: timeoutMs }, (res) => {
+            let body = "";
+            res.setEncoding("utf8");
+            res.on("data", (c) => (body += c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on("timeout", () => req.destroy(new Error(`timeout ${url}`)));
+        req.on("error", reject);
+    });
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, everyMs = 500): Promise<T> {
+    const until = Date.now() + timeoutMs;
+    let last: unknown;
+    while (Date.now() < until) {
+        try {
+            const v = await fn();
+            if (v !== undefined && v !== null && (v as unknown) !== false) {
+                return v;
+            }
+        } catch (e) {
+            last = e;
+        }
+        await new Promise((r) => setTimeout(r, everyMs));
+    }
+    throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
+
+export async function waitHttp(url: string, status: number, timeoutMs = 60_000): Promise<HttpResult> {
+    return waitFor(`${url} -> ${status}`, async () => {
+        const r = await httpGet(url);
+        return r.status === status ? r : undefined;
+    }, timeoutMs);
+}
+
+/** docker stop (SIGTERM to PID 1, SIGKILL after graceSeconds): exit code and how long it took. */
+export function stopWithin(name: string, graceSeconds: number): { exitCode: number; ms: number; oomOrKilled: boolean } {
+    const t0 = Date.now();
+    must(docker(["stop", "-t", String(graceSeconds), name], (graceSeconds + 30) * 1000), `docker stop ${name}`);
+    const ms = Date.now() - t0;
+    const state = must(docker(["inspect", "-f", "{{.State.ExitCode}} {{.State.OOMKilled}}", name]), "inspect").stdout.trim().split(" ");
+    return { exitCode: Number(state[0]), ms, oomOrKilled: state[1] === "true" };
+}
+
+export function exec(name: string, args: string[]): Result {
+    return docker(["exec", name, ...args]);
+}
+
+/** Copy the test route (grammars, mapping) into the volume's usersys and an EDI file into the route's inbox. */
+export function envDir(volume: string, botsenv: string): string {
+    return path.join(volume, "env", botsenv);
+}
+
+export function chownR(p: string): void {
+    must(run("chown", ["-R", `${UID}:${UID}`, p]), "chown");
+}
