@@ -13,6 +13,7 @@ import { ConfigSecret } from "./config-secret";
 import { DataVolume } from "./data-volume";
 import { DbInitJob } from "./db-init-job";
 import { EngineCronJob } from "./engine-cronjob";
+import { BotsNetworkPolicy } from "./network-policy";
 import { WebIngress } from "./web-ingress";
 import { WorkerDeployment } from "./worker-deployment";
 import { clusterProvider } from "./k8s-provider";
@@ -151,6 +152,9 @@ export class BotsApp extends pulumi.ComponentResource {
             { namespace, botsEnv: env, pod, engine: c.engine, dependsOn: afterInit, k8sProvider },
             { parent: this },
         );
+        if (c.networkPolicy) {
+            new BotsNetworkPolicy(`${name}-netpol`, { namespace, botsEnv: env, ...c.networkPolicy, k8sProvider }, { parent: this });
+        }
         const ingress = c.ingress
             ? new WebIngress(
                   `${name}-ingress`,

@@ -194,6 +194,15 @@ export const rawConfigSchema = z
         ingressTlsSecret: optionalMatching(DNS_NAME, "must be a Secret name (DNS name)"),
         ingressClusterIssuer: text(""),
 
+        // NetworkPolicy
+        networkPolicyEnabled: bool(false),
+        networkPolicyIngressNamespaces: stringList(["kube-system", "ingress-nginx"], z.string().regex(DNS_LABEL), "namespace names"),
+        networkPolicyEgressCidrs: stringList(
+            [],
+            z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/),
+            "CIDRs such as 10.0.0.0/8",
+        ),
+
         // Database
         databaseEngine: oneOf(DATABASE_ENGINES, "postgresql"),
         databaseHost: optionalMatching(/^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/, "must be a host name or IP address"),

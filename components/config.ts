@@ -79,6 +79,7 @@ export interface AppConfig {
     engine: EngineConfig;
     init: { activeDeadlineSeconds: number; backoffLimit: number; timeoutMinutes: number; resources: Resources };
     ingress?: { host: string; className?: string; tlsSecret?: string; clusterIssuer?: string };
+    networkPolicy?: { ingressNamespaces: string[]; egressCidrs: string[] };
     database: DatabaseConfig;
     bots: {
         env: string;
@@ -278,6 +279,9 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
                   tlsSecret: orUndefined(c.ingressTlsSecret),
                   clusterIssuer: orUndefined(c.ingressClusterIssuer),
               }
+            : undefined,
+        networkPolicy: c.networkPolicyEnabled
+            ? { ingressNamespaces: c.networkPolicyIngressNamespaces, egressCidrs: c.networkPolicyEgressCidrs }
             : undefined,
         database: {
             engine: c.databaseEngine,

@@ -131,6 +131,7 @@ export const T = {
     deployment: "kubernetes:apps/v1:Deployment",
     pdb: "kubernetes:policy/v1:PodDisruptionBudget",
     ingress: "kubernetes:networking.k8s.io/v1:Ingress",
+    networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
     image: "docker-build:index:Image",
     index: "docker-build:index:Index",
     randomPassword: "random:index/randomPassword:RandomPassword",

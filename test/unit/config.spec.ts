@@ -42,6 +42,7 @@ const BAD: BadCase[] = [
     { what: "a boolean that is not one", set: { protectData: "yes" }, key: "protectData", expect: ['"yes"', "true or false"] },
     { what: "a CSRF origin without scheme", set: { csrfTrustedOrigins: '["edi.example.com"]' }, key: "csrfTrustedOrigins", expect: ["with a scheme"] },
     { what: "sqlite with several web pods", set: { databaseEngine: "sqlite", webReplicas: "2" }, key: "webReplicas", expect: ["sqlite"] },
+    { what: "an egress CIDR that is not one", set: { networkPolicyEgressCidrs: '["db.example.com"]' }, key: "networkPolicyEgressCidrs", expect: ['"db.example.com"', "CIDRs"] },
     { what: "botsSource context without a directory", set: { botsSource: "context" }, key: "botsSourceDir", expect: ["is required when botsSource is context"] },
 ];
 

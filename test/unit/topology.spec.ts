@@ -275,4 +275,30 @@ describe("topology", () => {
         const key = env.find((e: { name: string }) => e.name === "DJANGO_SECRET_KEY");
         assert.deepStrictEqual(key.valueFrom.secretKeyRef, { name: "bots-config-a1b2c3d4", key: "DJANGO_SECRET_KEY", optional: false });
     });
+
+    it("adds no NetworkPolicy unless enabled", () => {
+        assert.strictEqual(ofType(prod, T.networkPolicy).length, 0);
+    });
+
+    it("denies ingress by default and opens only the web port to the ingress namespaces when enabled", async () => {
+        const run = await runStack({ stack: "prod", set: { networkPolicyEnabled: "true", networkPolicyIngressNamespaces: '["traefik"]' } });
+        const policies = ofType(run, T.networkPolicy).map((p) => p.inputs);
+        assert.deepStrictEqual(policies.map((p) => p.metadata.name), ["bots-default-deny-ingress", "bots-web-ingress"]);
+        assert.deepStrictEqual(policies[0].spec, { podSelector: {}, policyTypes: ["Ingress"] });
+        const web = policies[1].spec;
+        assert.strictEqual(web.podSelector.matchLabels["app.kubernetes.io/component"], "web");
+        assert.deepStrictEqual(web.ingress[0].ports, [{ protocol: "TCP", port: 8080 }]);
+        assert.deepStrictEqual(web.ingress[0].from, [
+            { podSelector: {} },
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } } },
+        ]);
+    });
+
+    it("restricts egress to DNS and the given CIDRs only when CIDRs are given", async () => {
+        const run = await runStack({ stack: "prod", set: { networkPolicyEnabled: "true", networkPolicyEgressCidrs: '["10.20.0.0/16"]' } });
+        const egress = ofType(run, T.networkPolicy).find((p) => p.inputs.metadata.name === "bots-egress")!.inputs.spec;
+        assert.deepStrictEqual(egress.policyTypes, ["Egress"]);
+        assert.deepStrictEqual(egress.egress[0].ports.map((p: { port: number }) => p.port), [53, 53]);
+        assert.deepStrictEqual(egress.egress[1], { to: [{ ipBlock: { cidr: "10.20.0.0/16" } }] });
+    });
 });
