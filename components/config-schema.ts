@@ -246,7 +246,10 @@ export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey
         add("imageRepository", "is required when imageMode is build: the registry repository the image is pushed to");
     }
     if (c.imageMode === "existing" && c.imageRef === "") {
-        add("imageRef", "is required when imageMode is existing: repo:tag (resolved to its digest) or repo@sha256:<digest>");
+        add(
+            "imageRef",
+            "is required when imageMode is existing: repo@sha256:<digest> (for prod: dev's imageRef output, set at promotion) or repo:tag (resolved to its digest)",
+        );
     }
     if (c.imageMode === "build" && c.imagePlatforms.length === 0) {
         add("imagePlatforms", `must name at least one of ${PLATFORMS.join(", ")}`);

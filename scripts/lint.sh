@@ -7,6 +7,4 @@ bash scripts/bootstrap.sh
 npx eslint .
 npx tsc -p . --noEmit
 bash scripts/docker/lint.sh
-if [ -f scripts/tools/actionlint.sh ]; then
-    bash scripts/tools/actionlint.sh
-fi
+bash scripts/lint/actionlint.sh

@@ -31,8 +31,12 @@ export interface StackInput {
     unset?: string[];
 }
 
+/** What the promotion step sets on prod: the digest dev runs (never committed to Pulumi.prod.yaml). */
+export const PROMOTED_IMAGE = `registry.example.com/edi/bots@sha256:${"0".repeat(64)}`;
+
 export function configFor(input: StackInput): AppConfig {
-    const values = { ...stackFileValues(input.stack), ...(input.set ?? {}), ...(input.secrets ?? {}) };
+    const promoted: Record<string, string> = input.stack === "prod" ? { imageRef: PROMOTED_IMAGE } : {};
+    const values = { ...stackFileValues(input.stack), ...promoted, ...(input.set ?? {}), ...(input.secrets ?? {}) };
     for (const k of input.unset ?? []) {
         delete values[k];
     }

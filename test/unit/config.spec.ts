@@ -35,7 +35,7 @@ const BAD: BadCase[] = [
     { what: "the engine's --routeid flag that Bots does not have", set: { engineArgs: '["--new","--routeid=orders"]' }, key: "engineArgs", expect: ['"--routeid=orders"', "positionally"] },
     { what: "an engine deadline beyond Bots' maxruntime", set: { engineActiveDeadlineSeconds: "3600", engineMaxRuntimeMinutes: "60" }, key: "engineActiveDeadlineSeconds", expect: ["below engineMaxRuntimeMinutes x 60 (3600)"] },
     { what: "build mode without a repository", set: { imageRepository: "" }, key: "imageRepository", expect: ["is required when imageMode is build"] },
-    { what: "existing mode without an image", stack: "prod", set: { imageRef: "" }, key: "imageRef", expect: ["is required when imageMode is existing"] },
+    { what: "existing mode without an image", stack: "prod", set: { imageRef: "" }, key: "imageRef", expect: ["is required when imageMode is existing", "at promotion"] },
     { what: "an image reference with a bad digest", stack: "prod", set: { imageRef: "registry.example.com/bots@sha256:abc" }, key: "imageRef", expect: ['"registry.example.com/bots@sha256:abc"'] },
     { what: "a misspelt key", set: { webReplica: "2" }, key: "webReplica", expect: ["unknown key"] },
     { what: "no kube context", unset: ["kubeContext"], key: "kubeContext", expect: ["(unset)", "is required"] },
