@@ -74,7 +74,13 @@ export class BotsApp extends pulumi.ComponentResource {
         );
         const ns = new BotsNamespace(
             `${name}-namespace`,
-            { name: c.kubernetes.namespace, podSecurityVersion: c.kubernetes.podSecurityVersion, labels: labels(env, "config"), k8sProvider },
+            {
+                name: c.kubernetes.namespace,
+                podSecurityVersion: c.kubernetes.podSecurityVersion,
+                labels: labels(env, "config"),
+                protect: c.storage.protect,
+                k8sProvider,
+            },
             { parent: this },
         );
         const namespace = ns.name;

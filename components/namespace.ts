@@ -8,11 +8,17 @@ export interface BotsNamespaceArgs {
     podSecurityVersion: string;
     /** Labels shared by every object of the stack. */
     labels: Record<string, string>;
+    /** Protect the namespace like the data volume: deleting it would delete the claim inside it. */
+    protect: boolean;
     /** Kubernetes provider of this stack. */
     k8sProvider: k8s.Provider;
 }
 
-/** The stack's Namespace, enforcing the Pod Security "restricted" profile. */
+/**
+ * The stack's Namespace, enforcing the Pod Security "restricted" profile. With protected data it is
+ * protected and retained too: Kubernetes deletes a namespace's claims with it, whatever Pulumi's
+ * protection of the claim says.
+ */
 export class BotsNamespace extends pulumi.ComponentResource {
     /** Name of the namespace, known once it exists. */
     public readonly name: pulumi.Output<string>;
@@ -27,7 +33,7 @@ export class BotsNamespace extends pulumi.ComponentResource {
         const ns = new k8s.core.v1.Namespace(
             name,
             { metadata: { name: args.name, labels: { ...args.labels, ...psa } } },
-            { parent: this, provider: args.k8sProvider },
+            { parent: this, provider: args.k8sProvider, protect: args.protect, retainOnDelete: args.protect },
         );
         this.name = ns.metadata.name;
         this.registerOutputs({ name: this.name });

@@ -126,12 +126,14 @@ describe("topology", () => {
         assert.strictEqual(one(prod, T.pvc).inputs.spec.resources.requests.storage, "50Gi");
     });
 
-    it("protects the prod volume and retains it on delete; dev's is not", () => {
-        const opts = (run: StackRun) => run.options.get(`${T.pvc}::bots-data`)!;
-        assert.strictEqual(opts(prod).protect, true);
-        assert.strictEqual(opts(prod).retainOnDelete, true);
-        assert.strictEqual(opts(dev).protect, false);
-        assert.strictEqual(opts(dev).retainOnDelete, false);
+    it("protects the prod volume and its namespace and retains both on delete; dev's are not", () => {
+        for (const key of [`${T.pvc}::bots-data`, `${T.namespace}::bots-namespace`]) {
+            const opts = (run: StackRun) => run.options.get(key)!;
+            assert.strictEqual(opts(prod).protect, true, key);
+            assert.strictEqual(opts(prod).retainOnDelete, true, key);
+            assert.strictEqual(opts(dev).protect, false, key);
+            assert.strictEqual(opts(dev).retainOnDelete, false, key);
+        }
     });
 
     it("mounts an existing claim instead of creating one", async () => {
