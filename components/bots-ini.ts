@@ -1,11 +1,14 @@
-// Renders bots.ini for Bots 3.3 from the typed config. Only the keys this deployment decides are
-// rendered; everything else keeps Bots' own default (botsinit reads missing keys with defaults).
+import * as fs from "fs";
+import * as path from "path";
 
-import { BOTS_DATA_ROOT, JOBQUEUE_PORT, ENGINE_GUARD_PORT, WEB_PORT } from "./runtime-contract";
+// Renders bots.ini from the image's own default (docker/config/bots.ini), changing only the keys
+// the stack decides. Bots 3.3 raises on a missing key rather than falling back to a default, so
+// the image's complete file is the template and one file is the truth for both.
+
+/** The image's default bots.ini, the template of every rendered one. */
+export const BOTS_INI_TEMPLATE = path.resolve(__dirname, "..", "docker", "config", "bots.ini");
 
 export interface BotsIniArgs {
-    /** Name of the Bots environment: its directory on the data volume. */
-    botsEnv: string;
     /** Bots' own limit for one engine run, in minutes. */
     maxRuntimeMinutes: number;
     /** Whether the worker pod (job queue + directory monitor) runs. */
@@ -16,70 +19,51 @@ export interface BotsIniArgs {
     environmentText: string;
 }
 
-type Section = Record<string, string | number | boolean>;
+type Overrides = Record<string, Record<string, string>>;
 
-export function renderBotsIni(a: BotsIniArgs): string {
-    const botssys = `${BOTS_DATA_ROOT}/env/${a.botsEnv}/botssys`;
-    const sections: Record<string, Section> = {
-        settings: {
-            maxdays: 30,
-            maxdaysarchive: 180,
-            maxruntime: a.maxRuntimeMinutes,
-            whencleanup: "daily",
-            port: ENGINE_GUARD_PORT,
-            log_console: true,
-            log_file_level: a.logLevel,
-            get_checklevel: 1,
-            debug: false,
-        },
-        webserver: {
-            environment: "production",
-            port: WEB_PORT,
-            log_console: true,
-            log_file_level: a.logLevel,
-            environment_text: a.environmentText,
-        },
+export function renderBotsIni(a: BotsIniArgs, template = fs.readFileSync(BOTS_INI_TEMPLATE, "utf8")): string {
+    const overrides: Overrides = {
+        settings: { maxruntime: String(a.maxRuntimeMinutes), log_file_level: a.logLevel },
+        webserver: { log_file_level: a.logLevel, environment_text: a.environmentText },
         // Acceptance mode replaces the uniek counters with per-run ones: never in a deployment.
-        acceptance: { runacceptancetest: false },
-        jobqueue: {
-            enabled: a.jobqueueEnabled,
-            port: JOBQUEUE_PORT,
-            lauchfrequency: 5,
-            log_console: true,
-            log_file_level: a.logLevel,
-        },
-        dirmonitor: { lauchfrequency: 5, log_console: true, log_file_level: a.logLevel },
-        // The one watched directory: a file landing in the env's botssys/infile queues an engine run.
-        ...(a.jobqueueEnabled
-            ? { dirmonitor1: { path: `${botssys}/infile`, recursive: true, filemask: "*", route: "" } }
-            : {}),
-        // Bots 3.3 imports usersys by module name, so it stays relative; the entrypoint puts the
-        // environment directory on PYTHONPATH. botssys is absolute so it lands on the data volume.
-        directories: {
-            botssys,
-            usersys: "usersys",
-        },
-        charsets: {
-            unoc: "latin_1",
-            unod: "iso8859_2",
-            unoe: "iso8859_5",
-            unof: "iso8859_7",
-            unog: "iso8859_3",
-            unoh: "iso8859_4",
-            unoi: "iso8859_6",
-            unoj: "iso8859_8",
-            unok: "iso8859_9",
-            unox: "iso2022_jp",
-            unoy: "utf_8",
-            keca: "euc_kr",
-        },
+        acceptance: { runacceptancetest: "False" },
+        jobqueue: { enabled: a.jobqueueEnabled ? "True" : "False", log_file_level: a.logLevel },
+        dirmonitor: { log_file_level: a.logLevel },
     };
-    const fmt = (v: string | number | boolean) => (typeof v === "boolean" ? (v ? "True" : "False") : String(v));
-    return (
-        "# Rendered by bots-edi-deploy from the stack configuration; do not edit in the cluster.\n" +
-        Object.entries(sections)
-            .map(([name, keys]) => `[${name}]\n` + Object.entries(keys).map(([k, v]) => `${k} = ${fmt(v)}`).join("\n"))
-            .join("\n\n") +
-        "\n"
-    );
+    return "# Rendered by bots-edi-deploy from docker/config/bots.ini and the stack configuration.\n" + applyOverrides(template, overrides);
+}
+
+/** Sets key = value in the given sections, keeping the template's order and comments. */
+export function applyOverrides(ini: string, overrides: Overrides): string {
+    const pending: Overrides = Object.fromEntries(Object.entries(overrides).map(([s, kv]) => [s, { ...kv }]));
+    const out: string[] = [];
+    let section = "";
+    const flush = () => {
+        for (const [k, v] of Object.entries(pending[section] ?? {})) {
+            out.push(`${k} = ${v}`);
+        }
+        delete pending[section];
+    };
+    for (const line of ini.replace(/\n+$/, "").split("\n")) {
+        const header = /^\[([^\]]+)\]\s*$/.exec(line);
+        if (header) {
+            flush();
+            section = header[1];
+            out.push(line);
+            continue;
+        }
+        const kv = /^([A-Za-z0-9_]+)\s*=/.exec(line);
+        const todo = pending[section];
+        if (kv && todo && kv[1] in todo) {
+            out.push(`${kv[1]} = ${todo[kv[1]]}`);
+            delete todo[kv[1]];
+            continue;
+        }
+        out.push(line);
+    }
+    flush();
+    for (const [s, kv] of Object.entries(pending)) {
+        out.push("", `[${s}]`, ...Object.entries(kv).map(([k, v]) => `${k} = ${v}`));
+    }
+    return out.join("\n") + "\n";
 }

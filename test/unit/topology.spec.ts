@@ -73,12 +73,15 @@ describe("topology", () => {
 
     it("renders the config Secret: bots.ini, settings.py and the environment, secrets generated", () => {
         const data = reveal(one(dev, T.secret).inputs.stringData);
-        assert.match(data["bots.ini"], /\[acceptance\]\nrunacceptancetest = False/);
+        assert.match(data["bots.ini"], /\[acceptance\]\n(#.*\n)*runacceptancetest = False/);
         const watched = [...data["bots.ini"].matchAll(/^path = (.*)$/gm)].map((m: RegExpMatchArray) => m[1]);
-        assert.deepStrictEqual(watched, ["/home/bots/.bots/env/dev/botssys/infile"], "the monitor watches only the env's inbox");
-        assert.match(data["bots.ini"], /botssys = \/home\/bots\/\.bots\/env\/dev\/botssys/);
-        assert.match(data["bots.ini"], /\[jobqueue\]\nenabled = True\nport = 28082/);
-        assert.match(data["bots.ini"], /\[webserver\]\nenvironment = production\nport = 8080/);
+        assert.deepStrictEqual(watched, ["botssys/infile"], "the monitor watches only the env's inbox");
+        assert.match(data["bots.ini"], /^botssys = botssys$/m, "the entrypoint anchors botssys in the env dir");
+        assert.match(data["bots.ini"], /^usersys = usersys$/m);
+        assert.match(data["bots.ini"], /^log_file_number = 10$/m, "keys the image's default has are kept");
+        assert.match(data["bots.ini"], /^environment_text = bots-edi-deploy\/dev$/m);
+        assert.match(data["bots.ini"], /\[jobqueue\]\n(#.*\n)*enabled = True\nport = 28082/);
+        assert.match(data["bots.ini"], /\[webserver\]\nenvironment = production\n(#.*\n)*port = 8080/);
         assert.match(data["bots.ini"], /maxruntime = 60/);
         assert.match(data["settings.py"], /^from bots_runtime\.settings import \*/m);
         assert.strictEqual(data.BOTSENV, "dev");
@@ -244,7 +247,7 @@ describe("topology", () => {
     it("drops the worker and disables the job queue when the directory monitor is off", async () => {
         const run = await runStack({ stack: "dev", set: { dirmonitorEnabled: "false" } });
         assert.deepStrictEqual(ofType(run, T.deployment).map((d) => d.inputs.metadata.name), ["bots-web"]);
-        assert.match(reveal(one(run, T.secret).inputs.stringData)["bots.ini"], /\[jobqueue\]\nenabled = False/);
+        assert.match(reveal(one(run, T.secret).inputs.stringData)["bots.ini"], /\[jobqueue\]\n(#.*\n)*enabled = False/);
     });
 
     it("exposes the UI through an Ingress with TLS and the cert-manager issuer", () => {

@@ -1,0 +1,102 @@
+"""bots-healthcheck: exec-probe CLI. Exit 0 healthy, 1 not healthy (2: usage).
+
+    bots-healthcheck live|ready|startup|jobqueue|dirmonitor [--config-dir DIR] [--quiet]
+
+live/ready/startup run the same checks as the HTTP endpoints, in a fresh process.
+jobqueue asks the XML-RPC server on localhost:[jobqueue] port (default 28082) for ``isup``; any
+XML-RPC answer (also a Fault, which Bots 3.3.1 returns as it has no isup method) means it serves.
+dirmonitor: a bots dirmonitor process runs in this container and the job queue answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import json
+import os
+import socket
+import sys
+import xmlrpc.client
+
+from .paths import config_dir
+
+KINDS = ("live", "ready", "startup", "jobqueue", "dirmonitor")
+
+
+def _jobqueue_port(cfgdir: str) -> int:
+    ini = configparser.RawConfigParser()
+    ini.read(os.path.join(cfgdir, "bots.ini"))
+    return ini.getint("jobqueue", "port", fallback=28082)
+
+
+def check_jobqueue(cfgdir: str, timeout: float = 3.0) -> tuple[bool, str]:
+    port = _jobqueue_port(cfgdir)
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)
+    try:
+        proxy = xmlrpc.client.ServerProxy(f"http://localhost:{port}")
+        result = proxy.isup()
+        return True, f"isup -> {result!r}"
+    except xmlrpc.client.Fault as fault:
+        return True, f"answers XML-RPC (fault {fault.faultCode})"
+    except (OSError, xmlrpc.client.ProtocolError) as exc:
+        return False, f"localhost:{port}: {type(exc).__name__}: {exc}"
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def _dirmonitor_running() -> bool:
+    me = os.getpid()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == me:
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                args = [a.decode(errors="replace") for a in handle.read().split(b"\0") if a]
+        except OSError:
+            continue
+        names = [os.path.basename(a) for a in args[:3]]
+        if "bots-dirmonitor" in names or ("bots-service" in names and "dirmonitor" in args):
+            return True
+    return False
+
+
+def check(kind: str, cfgdir: str) -> tuple[bool, dict[str, str]]:
+    if kind == "jobqueue":
+        ok, detail = check_jobqueue(cfgdir)
+        return ok, {"jobqueue": detail}
+    if kind == "dirmonitor":
+        running = _dirmonitor_running()
+        jq_ok, jq_detail = check_jobqueue(cfgdir)
+        return running and jq_ok, {
+            "process": "running" if running else "no dirmonitor process",
+            "jobqueue": jq_detail,
+        }
+    from . import checks
+    from .bootstrap import init_bots
+
+    try:
+        init_bots(cfgdir, quiet=True)
+    except BaseException as exc:  # generalinit may raise SystemExit or Bots' PanicError
+        return False, {"init": f"{type(exc).__name__}: {exc}"}
+    return checks.run(kind)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bots-healthcheck", description=__doc__.splitlines()[0])
+    parser.add_argument("kind", choices=KINDS)
+    parser.add_argument("--config-dir", default=None, help="default: $BOTS_CONFIG_DIR or /run/bots/config")
+    parser.add_argument("--quiet", action="store_true", help="print nothing")
+    args = parser.parse_args(argv)
+    cfgdir = args.config_dir or config_dir()
+    try:
+        ok, results = check(args.kind, cfgdir)
+    except Exception as exc:
+        ok, results = False, {"error": f"{type(exc).__name__}: {exc}"}
+    if not args.quiet:
+        print(json.dumps({"check": args.kind, "status": "ok" if ok else "fail", "checks": results}))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

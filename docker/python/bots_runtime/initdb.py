@@ -1,0 +1,134 @@
+"""bots-init-db: create or complete Bots' database schema. Idempotent; exits non-zero on failure.
+
+Steps (bots-ediint 3.3.1 ships no Django migrations for its own app):
+1. For each of ta, mutex, persist, uniek that does not exist yet: run Bots' own raw SQL
+   (bots/sql/<table>.<engine>.sql, uniek.sql) without its leading DROP TABLE. These tables need
+   database-side defaults that the Django models do not declare (the engine inserts raw SQL).
+2. ``migrate --run-syncdb``: Django's contrib apps by migration, the other Bots tables by syncdb
+   (syncdb skips the four tables created in step 1).
+3. Check that every table of every installed model exists.
+4. If SUPERUSER_USERNAME is set and that user does not exist: create it as superuser with
+   SUPERUSER_EMAIL / SUPERUSER_PASSWORD. An existing user is never changed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from .bootstrap import init_bots
+
+RAW_SQL_TABLES = ("ta", "mutex", "persist", "uniek")
+
+
+def _log(message: str) -> None:
+    print(f"init-db: {message}", flush=True)
+
+
+def _statements(sql_path: str) -> list[str]:
+    with open(sql_path, encoding="utf-8") as handle:
+        text = handle.read()
+    statements = []
+    for raw in text.split(";"):
+        stmt = raw.strip()
+        if not stmt or stmt.upper().startswith("DROP "):
+            continue
+        statements.append(stmt)
+    return statements
+
+
+def _sql_file(table: str, engine_suffix: str) -> str:
+    import bots
+
+    sqldir = os.path.join(os.path.dirname(bots.__file__), "sql")
+    name = "uniek.sql" if table == "uniek" else f"{table}.{engine_suffix}.sql"
+    path = os.path.join(sqldir, name)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"Bots SQL file missing: {path}")
+    return path
+
+
+def create_raw_tables() -> list[str]:
+    from django.db import connection, transaction
+
+    engine_suffix = connection.settings_dict["ENGINE"].rsplit(".", 1)[-1]
+    existing = set(connection.introspection.table_names())
+    created = []
+    for table in RAW_SQL_TABLES:
+        if table in existing:
+            _log(f"table {table} exists, skipped")
+            continue
+        path = _sql_file(table, engine_suffix)
+        with transaction.atomic(), connection.cursor() as cursor:
+            for stmt in _statements(path):
+                cursor.execute(stmt)
+        created.append(table)
+        _log(f"table {table} created from {os.path.basename(path)}")
+    return created
+
+
+def expected_tables() -> set[str]:
+    from django.apps import apps
+
+    tables = {"django_migrations", *RAW_SQL_TABLES}
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.managed and not model._meta.proxy:
+            tables.add(model._meta.db_table)
+    return tables
+
+
+def ensure_superuser() -> None:
+    username = os.environ.get("SUPERUSER_USERNAME", "").strip()
+    if not username:
+        _log("SUPERUSER_USERNAME not set, no superuser created")
+        return
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    if user_model.objects.filter(username=username).exists():
+        _log(f"user {username!r} exists, left unchanged")
+        return
+    password = os.environ.get("SUPERUSER_PASSWORD", "")
+    if not password:
+        raise RuntimeError(f"SUPERUSER_PASSWORD is empty; cannot create superuser {username!r}")
+    email = os.environ.get("SUPERUSER_EMAIL", "").strip()
+    user_model.objects.create_superuser(username=username, email=email, password=password)
+    _log(f"superuser {username!r} created")
+
+
+def run() -> None:
+    init_bots()
+    from django.core import management
+    from django.db import connection
+
+    db = connection.settings_dict
+    _log(f"database {db['ENGINE']} {db.get('HOST') or ''} {db['NAME']}".replace("  ", " "))
+    create_raw_tables()
+    management.call_command("migrate", run_syncdb=True, interactive=False, verbosity=1)
+    existing = set(connection.introspection.table_names())
+    missing = sorted(expected_tables() - existing)
+    if missing:
+        raise RuntimeError("tables still missing after init: " + ", ".join(missing))
+    _log(f"{len(existing)} tables present")
+    ensure_superuser()
+
+
+def main() -> int:
+    try:
+        run()
+    except SystemExit as exc:  # Bots/Django may sys.exit() on fatal errors
+        code = exc.code if isinstance(exc.code, int) else 1
+        if code != 0:
+            print(f"init-db: FAILED (exit {code})", file=sys.stderr, flush=True)
+            return code
+        print("init-db: FAILED (unexpected exit 0 before completion)", file=sys.stderr, flush=True)
+        return 1
+    except Exception as exc:
+        print(f"init-db: FAILED: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        return 1
+    _log("done")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""bots-service: run one Bots service in this process, with clean SIGTERM handling.
+
+    bots-service webserver|jobqueueserver|dirmonitor|engine [-c<config dir>] [bots args...]
+
+Bots 3.3.1 only handles KeyboardInterrupt (SIGINT). Under Kubernetes the stop signal is SIGTERM,
+which would kill the long-running services with status 143, and the jobqueue server would not
+exit at all after its XML-RPC loop ends (its launcher threads are not daemons). Here SIGTERM is
+turned into KeyboardInterrupt for the long-running services, the service's own shutdown path runs,
+and the process exits 0; a watchdog ends the process if shutdown hangs (BOTS_STOP_TIMEOUT s,
+default 10). The engine keeps the default SIGTERM behaviour and Bots' exit codes
+(0 ok, 1 system error, 2 EDI/process errors, 3 another engine running).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import sys
+import threading
+
+from .paths import ensure_usersys_importable
+
+MODULES = {
+    "webserver": "bots.webserver",
+    "jobqueueserver": "bots.jobqueueserver",
+    "dirmonitor": "bots.dirmonitor",
+    "engine": "bots.engine",
+}
+LONG_RUNNING = {"webserver", "jobqueueserver", "dirmonitor"}
+
+_stopping = threading.Event()
+
+
+def _watchdog(timeout: float) -> None:
+    if not _stopping.wait(timeout=None):
+        return
+    threading.Event().wait(timeout)
+    print(f"bots-service: shutdown took longer than {timeout:.0f}s, exiting", file=sys.stderr, flush=True)
+    os._exit(0)
+
+
+def _on_sigterm(signum, frame):
+    if _stopping.is_set():
+        return
+    _stopping.set()
+    print("bots-service: SIGTERM received, stopping", file=sys.stderr, flush=True)
+    raise KeyboardInterrupt
+
+
+def _run() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in MODULES:
+        print(f"usage: bots-service {{{'|'.join(MODULES)}}} [-c<config dir>] [args...]", file=sys.stderr)
+        return 64
+    service = sys.argv[1]
+    ensure_usersys_importable()
+    # Bots derives paths from argv[0] (dirmonitor queues <dir of argv[0]>/bots-engine).
+    sys.argv = [os.path.join(os.path.dirname(sys.executable), f"bots-{service}"), *sys.argv[2:]]
+    module = importlib.import_module(MODULES[service])
+    if service in LONG_RUNNING:
+        timeout = float(os.environ.get("BOTS_STOP_TIMEOUT", "10"))
+        threading.Thread(target=_watchdog, args=(timeout,), daemon=True, name="stop-watchdog").start()
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        module.start()
+    except KeyboardInterrupt:
+        if service not in LONG_RUNNING:
+            raise
+        return 0
+    except SystemExit:
+        if _stopping.is_set():
+            return 0
+        raise
+    return 0
+
+
+def main() -> int:
+    code = _run()
+    if _stopping.is_set():
+        # Stopped by SIGTERM: leave now. Non-daemon threads (the jobqueue's launchers) would
+        # otherwise block interpreter exit.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

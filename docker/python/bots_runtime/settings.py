@@ -1,0 +1,197 @@
+"""Env-driven Django settings for Bots (bots-ediint 3.3.1 on Django 2.2).
+
+The config dir's settings.py (rendered by the Pulumi program into /etc/bots, copied by the
+entrypoint to /run/bots/config) is just::
+
+    from bots_runtime.settings import *  # noqa: F403
+
+and may override names after the import. Environment variables read here:
+
+BOTSENV, BOTS_DB_ENGINE (sqlite|postgresql|mysql), DB_NAME, DB_HOST, DB_PORT, DB_USER, DB_PASSWORD,
+DB_CONNECT_TIMEOUT, DJANGO_SECRET_KEY (required), TIME_ZONE, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS,
+DEBUG, LOG_LEVEL, EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
+SERVER_EMAIL, ADMIN_EMAIL.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+import bots
+from django.core.exceptions import ImproperlyConfigured
+
+from .paths import botsenv, botssys_dir, env_dir
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = _env(name)
+    if not value:
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r}: expected true or false")
+
+
+def _list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in _env(name, default).split(",") if item.strip()]
+
+
+PROJECT_PATH = os.path.abspath(os.path.dirname(bots.__file__))
+BOTSENV = botsenv()
+BOTSENV_PATH = env_dir()
+BOTSSYS = botssys_dir()
+
+# ---- database ---------------------------------------------------------------------------------
+# Bots' engine does not use Django's connection: it opens its own (bots/botsinit.py connect()) and
+# only knows the ENGINE strings below, passing OPTIONS straight to MySQLdb.connect for MySQL.
+_ENGINES = {
+    "sqlite": "django.db.backends.sqlite3",
+    # Bots 3.3.1 compares ENGINE with exactly this (deprecated, still valid in Django 2.2) alias.
+    "postgresql": "django.db.backends.postgresql_psycopg2",
+    "mysql": "django.db.backends.mysql",
+}
+DB_ENGINE = _env("BOTS_DB_ENGINE", "sqlite").lower()
+if DB_ENGINE not in _ENGINES:
+    raise ImproperlyConfigured(f"BOTS_DB_ENGINE={DB_ENGINE!r}: expected one of sqlite, postgresql, mysql")
+_connect_timeout = int(_env("DB_CONNECT_TIMEOUT", "5"))
+
+if DB_ENGINE == "sqlite":
+    _name = _env("DB_NAME", "botsdb")
+    DATABASES = {
+        "default": {
+            "ENGINE": _ENGINES["sqlite"],
+            # A relative DB_NAME lives in <botssys>/sqlitedb/ on the data volume.
+            "NAME": _name if os.path.isabs(_name) else os.path.join(BOTSSYS, "sqlitedb", _name),
+            "USER": "",
+            "PASSWORD": "",
+            "HOST": "",
+            "PORT": "",
+            "OPTIONS": {},
+        }
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": _ENGINES[DB_ENGINE],
+            "NAME": _env("DB_NAME", "botsdb"),
+            "USER": _env("DB_USER", "bots"),
+            "PASSWORD": os.environ.get("DB_PASSWORD", ""),
+            "HOST": _env("DB_HOST", "127.0.0.1"),
+            "PORT": _env("DB_PORT", "5432" if DB_ENGINE == "postgresql" else "3306"),
+            # Only keys MySQLdb.connect()/psycopg2.connect() accept (the engine passes them on).
+            "OPTIONS": (
+                {"connect_timeout": _connect_timeout}
+                if DB_ENGINE == "postgresql"
+                else {"charset": "utf8mb4", "connect_timeout": _connect_timeout}
+            ),
+        }
+    }
+
+# ---- time -------------------------------------------------------------------------------------
+TIME_ZONE = _env("TIME_ZONE", "UTC")
+# Bots 3.3.1 stores naive local times (raw SQL in the engine); upstream keeps USE_TZ off.
+USE_TZ = False
+LANGUAGE_CODE = "en-us"
+USE_I18N = True
+LOCALE_PATHS = (os.path.join(PROJECT_PATH, "locale"),)
+
+# ---- security ---------------------------------------------------------------------------------
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY is not set (required; there is no built-in default)")
+DEBUG = _bool("DEBUG", False)
+ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "*")
+# Django 2.2 wants host names here (Django >= 4 wants scheme://host): accept both forms.
+CSRF_TRUSTED_ORIGINS = [urlsplit(o).netloc if "://" in o else o for o in _list("CSRF_TRUSTED_ORIGINS")]
+SESSION_COOKIE_NAME = f"sessionid_{BOTSENV}"
+CSRF_COOKIE_NAME = f"csrftoken_{BOTSENV}"
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = 3600
+SESSION_SAVE_EVERY_REQUEST = True
+
+# ---- mail (Bots error reports go to MANAGERS) ------------------------------------------------
+EMAIL_HOST = _env("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(_env("EMAIL_PORT", "25"))
+EMAIL_USE_TLS = _bool("EMAIL_USE_TLS", False)
+EMAIL_HOST_USER = _env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+SERVER_EMAIL = _env("SERVER_EMAIL", f"bots-{BOTSENV}@localhost")
+_admin_email = _env("ADMIN_EMAIL")
+MANAGERS = [("admin", _admin_email)] if _admin_email else []
+ADMINS = MANAGERS
+
+# ---- paths and URLs ---------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = os.path.join(BOTSSYS, "static")
+MEDIA_ROOT = os.path.join(BOTSSYS, "media")
+# Our health endpoints first, then Bots' own URLconf (bots.urls).
+ROOT_URLCONF = "bots_runtime.urls"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/home"
+LOGOUT_URL = "/logout/"
+SITE_ID = 1
+FILE_UPLOAD_HANDLERS = ("django.core.files.uploadhandler.TemporaryFileUploadHandler",)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "bots",
+]
+MIDDLEWARE = [
+    # Answers /health/* before host validation, sessions and CSRF, so kubelet probes (Host: <pod IP>)
+    # work whatever ALLOWED_HOSTS says.
+    "bots_runtime.health.HealthProbeMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [os.path.join(PROJECT_PATH, "templates")],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "bots.bots_context.set_context",
+            ],
+        },
+    },
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# ---- logging: Django to the console (Bots' own loggers add files under <botssys>/logging) -------
+LOG_LEVEL = _env("LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)-8s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "bots_runtime": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+    },
+}

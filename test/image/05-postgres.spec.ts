@@ -1,0 +1,142 @@
+// Against a real PostgreSQL server (Debian's, on 127.0.0.1): init-db on an empty database and
+// again, unreachable database, webserver readiness with the server up/down, an engine run.
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import {
+    EDI_FIXTURES, EXPECTED_TABLES, FIXTURES, IMAGE, ROOT, chownR, cleanupAll, docker, ensureImage, exec, httpGet, logs,
+    makeConfigDir, makeVolume, must, run, runArgs, startDetached, stopWithin, waitHttp,
+} from "./support";
+
+const PG_PORT = process.env.BOTS_TEST_PG_PORT || "55432";
+const PORTS = { web: 18091, jobqueue: 28192, engine: 28191 };
+const BOTSENV = "pgtest";
+const WEB = `http://127.0.0.1:${PORTS.web}`;
+const PG = path.join(ROOT, "test", "image", "pg-server.sh");
+
+function pg(...args: string[]): string {
+    return must(run("bash", [PG, ...args], { env: { ...process.env, BOTS_TEST_PG_PORT: PG_PORT } }), `pg-server ${args.join(" ")}`).stdout;
+}
+
+function psql(dbname: string, sql: string): string {
+    const bin = must(run("bash", ["-c", "dirname $(compgen -G '/usr/lib/postgresql/*/bin/psql' | sort -V | tail -1)"]), "psql path").stdout.trim();
+    return must(run("runuser", ["-u", "postgres", "--", `${bin}/psql`, "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", dbname, "-qAt", "-c", sql]), "psql").stdout;
+}
+
+describe("PostgreSQL: init-db, readiness, engine", function () {
+    this.timeout(240_000);
+    const dbname = "bots_image_test";
+    let volume: string;
+    let etc: string;
+    const dbEnv = (over: Record<string, string> = {}) => ({
+        BOTSENV, BOTS_DB_ENGINE: "postgresql", DB_HOST: "127.0.0.1", DB_PORT: PG_PORT, DB_NAME: dbname,
+        DB_USER: "bots", DB_PASSWORD: "bots-test-pw", DB_CONNECT_TIMEOUT: "3",
+        SUPERUSER_USERNAME: "admin", SUPERUSER_PASSWORD: "pg-first-pw", TIME_ZONE: "Europe/Amsterdam", ...over,
+    });
+
+    before(function () {
+        ensureImage();
+        pg("start");
+        pg("createdb", dbname);
+        volume = makeVolume("pg");
+        etc = makeConfigDir(PORTS);
+    });
+    after(function () {
+        cleanupAll();
+        pg("start"); // leave it running for later specs; run.sh stops it at the end
+    });
+
+    describe("init-db", function () {
+        let schema = "";
+
+        it("creates every table on an empty PostgreSQL database", function () {
+            assert.equal(psql(dbname, "select count(*) from information_schema.tables where table_schema='public'").trim(), "0");
+            const r = docker([...runArgs({ volume, etc, env: dbEnv() }), IMAGE, "init-db"]);
+            assert.equal(r.code, 0, r.stdout + r.stderr);
+            const tables = psql(dbname, "select table_name from information_schema.tables where table_schema='public' order by 1").trim().split("\n").sort();
+            assert.deepEqual(tables, EXPECTED_TABLES);
+            // ta comes from Bots' postgresql SQL (serial id, indexes), not from Django's model DDL.
+            assert.match(psql(dbname, "select column_default from information_schema.columns where table_name='ta' and column_name='idta'"), /nextval\('ta_idta_seq'/);
+            assert.match(psql(dbname, "select column_default from information_schema.columns where table_name='mutex' and column_name='ts'"), /CURRENT_TIMESTAMP/i);
+            assert.equal(psql(dbname, "select count(*) from auth_user where is_superuser").trim(), "1");
+            schema = pg("schema", dbname);
+            assert.match(schema, /CREATE TABLE public\.ta/);
+        });
+
+        it("changes nothing the second time (pg_dump --schema-only identical)", function () {
+            const r = docker([...runArgs({ volume, etc, env: dbEnv({ SUPERUSER_PASSWORD: "changed" }) }), IMAGE, "init-db"]);
+            assert.equal(r.code, 0, r.stdout + r.stderr);
+            assert.equal(pg("schema", dbname), schema);
+            assert.equal(psql(dbname, "select count(*) from django_migrations").trim().length > 0, true);
+        });
+
+        it("exits non-zero when the database server is unreachable", function () {
+            const r = docker([...runArgs({ volume, etc, env: dbEnv({ DB_PORT: "1" }) }), IMAGE, "init-db"]);
+            assert.notEqual(r.code, 0);
+            assert.match(r.stderr, /init-db: FAILED: OperationalError/);
+        });
+
+        it("exits non-zero on wrong credentials", function () {
+            const r = docker([...runArgs({ volume, etc, env: dbEnv({ DB_PASSWORD: "wrong" }) }), IMAGE, "init-db"]);
+            assert.notEqual(r.code, 0);
+            assert.match(r.stderr, /password authentication failed/);
+        });
+    });
+
+    describe("webserver", function () {
+        const name = "bots-image-test-web-pg";
+
+        before(async function () {
+            startDetached(name, { volume, etc, env: dbEnv() }, ["webserver"]);
+            await waitHttp(`${WEB}/health/live`, 200, 90_000);
+        });
+
+        it("/health/ready and /health/startup answer 200 with the database up", async function () {
+            const ready = await httpGet(`${WEB}/health/ready`);
+            assert.equal(ready.status, 200, ready.body);
+            assert.equal((await httpGet(`${WEB}/health/startup`)).status, 200);
+            assert.equal(exec(name, ["bots-healthcheck", "ready"]).code, 0);
+        });
+
+        it("/health/ready answers 503 (live stays 200) with the server stopped, and 200 once it is back", async function () {
+            pg("stop");
+            try {
+                const ready = await httpGet(`${WEB}/health/ready`, 15_000);
+                assert.equal(ready.status, 503, ready.body);
+                assert.match(JSON.parse(ready.body).checks.database, /OperationalError/);
+                assert.equal((await httpGet(`${WEB}/health/live`)).status, 200);
+                const probe = exec(name, ["bots-healthcheck", "ready"]);
+                assert.equal(probe.code, 1, probe.stdout);
+            } finally {
+                pg("start");
+            }
+            await waitHttp(`${WEB}/health/ready`, 200, 30_000);
+        });
+
+        it("SIGTERM stops it with exit 0", function () {
+            const s = stopWithin(name, 20);
+            assert.equal(s.exitCode, 0, logs(name));
+            assert.ok(s.ms < 15_000);
+        });
+    });
+
+    describe("engine", function () {
+        it("runs the X12 850 -> CSV route on PostgreSQL (Bots' own psycopg2 connection) and exits 0", function () {
+            const env = path.join(volume, "env", BOTSENV);
+            fs.cpSync(path.join(FIXTURES, "usersys"), path.join(env, "usersys"), { recursive: true });
+            chownR(env);
+            const cfg = docker([...runArgs({ volume, etc, env: dbEnv(), extra: ["-v", `${FIXTURES}:/testdata:ro`] }), IMAGE, "shell", "python3", "/testdata/configure_route.py"]);
+            assert.equal(cfg.code, 0, cfg.stdout + cfg.stderr);
+            const inbox = path.join(env, "botssys", "infile", "x12_850");
+            fs.copyFileSync(path.join(EDI_FIXTURES, "x12-850-004010.x12"), path.join(inbox, "po.x12"));
+            chownR(inbox);
+            const r = docker([...runArgs({ volume, etc, env: dbEnv() }), IMAGE, "engine"]);
+            assert.equal(r.code, 0, r.stdout + r.stderr);
+            assert.match(r.stderr + r.stdout, /django\.db\.backends\.postgresql_psycopg2/);
+            const out = path.join(env, "botssys", "outfile", "csv_orderlines");
+            assert.equal(fs.readdirSync(out).length, 1);
+            assert.match(psql(dbname, "select count(*) from ta"), /^[1-9]\d*$/m);
+            assert.equal(psql(dbname, "select count(*) from mutex").trim(), "0", "the engine released its mutex");
+        });
+    });
+});

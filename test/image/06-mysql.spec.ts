@@ -1,0 +1,98 @@
+// Against a real MySQL-protocol server (Debian's MariaDB, on 127.0.0.1): init-db on an empty
+// database and again, unreachable database, webserver readiness with the server up/down, an
+// engine run (Bots' own MySQLdb connection gets OPTIONS as connect() kwargs).
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import {
+    EDI_FIXTURES, EXPECTED_TABLES, FIXTURES, IMAGE, ROOT, chownR, cleanupAll, docker, ensureImage, exec, httpGet,
+    logs, makeConfigDir, makeVolume, must, run, runArgs, startDetached, stopWithin, waitHttp,
+} from "./support";
+
+const MYSQL_PORT = process.env.BOTS_TEST_MYSQL_PORT || "53306";
+const PORTS = { web: 18101, jobqueue: 28202, engine: 28201 };
+const BOTSENV = "mysqltest";
+const WEB = `http://127.0.0.1:${PORTS.web}`;
+const SERVER = path.join(ROOT, "test", "image", "mysql-server.sh");
+
+function my(...args: string[]): string {
+    return must(run("bash", [SERVER, ...args], { env: { ...process.env, BOTS_TEST_MYSQL_PORT: MYSQL_PORT } }), `mysql-server ${args.join(" ")}`).stdout;
+}
+
+describe("MySQL (MariaDB): init-db, readiness, engine", function () {
+    this.timeout(240_000);
+    const dbname = "bots_image_test";
+    let volume: string;
+    let etc: string;
+    const dbEnv = (over: Record<string, string> = {}) => ({
+        BOTSENV, BOTS_DB_ENGINE: "mysql", DB_HOST: "127.0.0.1", DB_PORT: MYSQL_PORT, DB_NAME: dbname,
+        DB_USER: "bots", DB_PASSWORD: "bots-test-pw", DB_CONNECT_TIMEOUT: "3",
+        SUPERUSER_USERNAME: "admin", SUPERUSER_PASSWORD: "my-first-pw", ...over,
+    });
+
+    before(function () {
+        ensureImage();
+        my("start");
+        my("createdb", dbname);
+        volume = makeVolume("mysql");
+        etc = makeConfigDir(PORTS);
+    });
+    after(function () {
+        cleanupAll();
+        my("start");
+    });
+
+    it("init-db creates every table on an empty database and changes nothing the second time", function () {
+        assert.equal(my("tables", dbname).trim(), "");
+        const first = docker([...runArgs({ volume, etc, env: dbEnv() }), IMAGE, "init-db"]);
+        assert.equal(first.code, 0, first.stdout + first.stderr);
+        assert.deepEqual(my("tables", dbname).trim().split("\n").sort(), EXPECTED_TABLES);
+        const schema = my("schema", dbname);
+        assert.match(schema, /CREATE TABLE `ta`[\s\S]*AUTO_INCREMENT/);
+        const second = docker([...runArgs({ volume, etc, env: dbEnv({ SUPERUSER_PASSWORD: "changed" }) }), IMAGE, "init-db"]);
+        assert.equal(second.code, 0, second.stdout + second.stderr);
+        assert.equal(my("schema", dbname), schema);
+    });
+
+    it("init-db exits non-zero when the server is unreachable", function () {
+        const r = docker([...runArgs({ volume, etc, env: dbEnv({ DB_PORT: "1" }) }), IMAGE, "init-db"]);
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, /init-db: FAILED: OperationalError/);
+    });
+
+    it("webserver: /health/ready 200, 503 with the server stopped (live 200), 200 when back; SIGTERM exit 0", async function () {
+        const name = "bots-image-test-web-mysql";
+        startDetached(name, { volume, etc, env: dbEnv() }, ["webserver"]);
+        await waitHttp(`${WEB}/health/ready`, 200, 90_000);
+        my("stop");
+        try {
+            const ready = await httpGet(`${WEB}/health/ready`, 15_000);
+            assert.equal(ready.status, 503, ready.body);
+            assert.equal((await httpGet(`${WEB}/health/live`)).status, 200);
+            assert.equal(exec(name, ["bots-healthcheck", "ready"]).code, 1);
+        } finally {
+            my("start");
+        }
+        await waitHttp(`${WEB}/health/ready`, 200, 30_000);
+        const s = stopWithin(name, 20);
+        assert.equal(s.exitCode, 0, logs(name));
+    });
+
+    it("engine runs the X12 850 -> CSV route on MySQL and exits 0", function () {
+        const env = path.join(volume, "env", BOTSENV);
+        fs.cpSync(path.join(FIXTURES, "usersys"), path.join(env, "usersys"), { recursive: true });
+        chownR(env);
+        const cfg = docker([...runArgs({ volume, etc, env: dbEnv(), extra: ["-v", `${FIXTURES}:/testdata:ro`] }), IMAGE, "shell", "python3", "/testdata/configure_route.py"]);
+        assert.equal(cfg.code, 0, cfg.stdout + cfg.stderr);
+        const inbox = path.join(env, "botssys", "infile", "x12_850");
+        fs.copyFileSync(path.join(EDI_FIXTURES, "x12-850-004010.x12"), path.join(inbox, "po.x12"));
+        chownR(inbox);
+        const r = docker([...runArgs({ volume, etc, env: dbEnv() }), IMAGE, "engine", "--new"]);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.match(r.stderr + r.stdout, /DATABASE_ENGINE: "django\.db\.backends\.mysql"/);
+        const out = path.join(env, "botssys", "outfile", "csv_orderlines");
+        const files = fs.readdirSync(out);
+        assert.equal(files.length, 1);
+        assert.match(fs.readFileSync(path.join(out, files[0]), "utf8"), /^"HEA","91393058"/);
+    });
+});
