@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Stop the local control plane started by up.sh (npm run cluster:down).
+#   bash scripts/cluster/down.sh          # stop; keep etcd data, certificates, kubeconfig
+#   bash scripts/cluster/down.sh --wipe   # stop and delete all cluster state
+# Only the processes recorded in the cluster's pid files are signalled.
+set -euo pipefail
+
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+wipe=0
+for a in "$@"; do
+  case "$a" in
+    --wipe) wipe=1 ;;
+    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $a" >&2; exit 2 ;;
+  esac
+done
+
+stop() {
+  local name=$1 pid i
+  pid="$(running_pid "$name")" || { rm -f "$RUN/$name.pid"; return 0; }
+  clog "stopping $name (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 150; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    clog "$name did not stop in 15s; killing"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$RUN/$name.pid"
+}
+
+if [ -d "$RUN" ]; then
+  for c in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
+    stop "$c"
+  done
+fi
+
+if [ "$wipe" = 1 ] && [ -d "$CLUSTER_DIR" ]; then
+  clog "deleting $CLUSTER_DIR"
+  rm -rf "${CLUSTER_DIR:?}"
+fi
+clog "stopped"

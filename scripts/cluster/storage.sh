@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# ReadWriteMany storage for the local cluster: StorageClass "local-rwx" plus a
+# pool of pre-provisioned PersistentVolumes.
+#
+# There is no CSI driver or kubelet here, so nothing can provision volumes, and
+# the Pulumi Kubernetes provider waits for a PVC to be Bound (unless its class
+# is WaitForFirstConsumer) and for a Deployment's PVCs to be Bound. The class
+# therefore binds Immediately (like NFS-style RWX classes do) to hostPath PVs
+# (ReadWriteMany, 100Gi, Retain) kept in a pool: every run deletes Released
+# ones (their claims are gone) and tops the pool up to BOTS_PV_POOL (4)
+# Available volumes. Nothing is ever written to the paths: kwok runs no
+# containers. The class is also the cluster's default StorageClass.
+#
+# Run by up.sh; run it again before deploying more stacks than the pool holds.
+set -euo pipefail
+
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+POOL="${BOTS_PV_POOL:-4}"
+
+kc apply -f - >/dev/null <<EOF
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: $STORAGE_CLASS
+  annotations:
+    storageclass.kubernetes.io/is-default-class: "true"
+  labels:
+    app.kubernetes.io/managed-by: bots-local-cluster
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: Immediate
+reclaimPolicy: Retain
+allowVolumeExpansion: false
+EOF
+
+# Released/Failed volumes of the pool: their claims were deleted; recycle them.
+kc get pv -l app.kubernetes.io/managed-by=bots-local-cluster \
+  -o jsonpath='{range .items[*]}{.metadata.name} {.status.phase}{"\n"}{end}' |
+  while read -r name phase; do
+    case "$phase" in
+      Released|Failed)
+        kc delete pv "$name" --wait=false >/dev/null
+        rm -rf "${CLUSTER_DIR:?}/volumes/$name"
+        ;;
+    esac
+  done
+
+available="$(kc get pv -l app.kubernetes.io/managed-by=bots-local-cluster \
+  -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | grep -c '^Available$' || true)"
+# A PV just created has no phase yet; count those as available too.
+pending="$(kc get pv -l app.kubernetes.io/managed-by=bots-local-cluster \
+  -o jsonpath='{range .items[*]}{.status.phase}{"|"}{"\n"}{end}' | grep -c '^|$' || true)"
+need=$(( POOL - available - pending ))
+for ((i = 0; i < need; i++)); do
+  name="$STORAGE_CLASS-$(date +%s%N | sha256sum | cut -c1-8)"
+  mkdir -p "$CLUSTER_DIR/volumes/$name"
+  kc apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: $name
+  labels:
+    app.kubernetes.io/managed-by: bots-local-cluster
+spec:
+  storageClassName: $STORAGE_CLASS
+  capacity:
+    storage: 100Gi
+  accessModes: [ReadWriteMany, ReadWriteOnce, ReadOnlyMany]
+  persistentVolumeReclaimPolicy: Retain
+  volumeMode: Filesystem
+  hostPath:
+    path: $CLUSTER_DIR/volumes/$name
+    type: DirectoryOrCreate
+EOF
+done

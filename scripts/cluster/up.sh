@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Start a local Kubernetes control plane on 127.0.0.1 (npm run cluster:up):
+# etcd, kube-apiserver (Pod Security admission on), kube-controller-manager,
+# kube-scheduler and kwok, which fakes one node and runs pods without
+# containers: Deployments become Available, Job pods Succeed.
+#
+# Idempotent: components already running are left alone. Waits until /readyz
+# answers and the kwok node is Ready. Builds the tools first if needed
+# (scripts/tools/build-all.sh), unless BOTS_NO_BUILD=1.
+#
+# State, logs and pid files: ${BOTS_CLUSTER_DIR:-~/.cache/bots-edi-deploy/cluster}
+# Kubeconfig: $BOTS_CLUSTER_DIR/kubeconfig, context "bots-local".
+# Stop with scripts/cluster/down.sh (--wipe also deletes the state).
+set -euo pipefail
+
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+if [ "${BOTS_NO_BUILD:-}" != 1 ]; then
+  bash "$CLUSTER_SCRIPTS/../tools/build-all.sh" etcd kubernetes kwok
+fi
+for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok openssl curl; do
+  command -v "$b" >/dev/null || { clog "missing $b (run scripts/tools/build-all.sh)"; exit 1; }
+done
+
+mkdir -p "$PKI" "$LOGS" "$RUN" "$CLUSTER_DIR/etcd" "$CLUSTER_DIR/volumes"
+chmod 700 "$CLUSTER_DIR" "$PKI"
+exec 8>"$RUN/up.lock"
+flock 8
+
+# ------------------------------------------------------------------ PKI
+gen_pki() {
+  [ -f "$PKI/admin.crt" ] && [ -f "$PKI/sa.pub" ] && return
+  clog "generating certificates in $PKI"
+  local tmp
+  tmp="$(mktemp -d)"
+  openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -subj "/CN=bots-local-ca" \
+    -keyout "$PKI/ca.key" -out "$PKI/ca.crt" 2>/dev/null
+  cat > "$tmp/server.ext" <<EOF
+basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
+EOF
+  cat > "$tmp/client.ext" <<EOF
+basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth
+EOF
+  # name, subject, extension file
+  local spec name subj ext
+  for spec in "apiserver|/CN=kube-apiserver|server" \
+              "admin|/O=system:masters/CN=bots-local-admin|client" \
+              "apiserver-kubelet-client|/O=system:masters/CN=kube-apiserver-kubelet-client|client"; do
+    IFS='|' read -r name subj ext <<<"$spec"
+    openssl req -newkey rsa:2048 -nodes -sha256 -subj "$subj" \
+      -keyout "$PKI/$name.key" -out "$tmp/$name.csr" 2>/dev/null
+    openssl x509 -req -sha256 -days 3650 -in "$tmp/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" \
+      -CAcreateserial -extfile "$tmp/$ext.ext" -out "$PKI/$name.crt" 2>/dev/null
+  done
+  openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
+  chmod 600 "$PKI"/*.key
+  rm -rf "$tmp"
+}
+
+write_kubeconfig() {
+  local b64="base64 -w0"
+  cat > "$KUBECONFIG_FILE.tmp" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: $CONTEXT
+  cluster:
+    server: https://127.0.0.1:$APISERVER_PORT
+    certificate-authority-data: $($b64 < "$PKI/ca.crt")
+users:
+- name: $CONTEXT-admin
+  user:
+    client-certificate-data: $($b64 < "$PKI/admin.crt")
+    client-key-data: $($b64 < "$PKI/admin.key")
+contexts:
+- name: $CONTEXT
+  context:
+    cluster: $CONTEXT
+    user: $CONTEXT-admin
+current-context: $CONTEXT
+EOF
+  chmod 600 "$KUBECONFIG_FILE.tmp"
+  mv "$KUBECONFIG_FILE.tmp" "$KUBECONFIG_FILE"
+}
+
+# Pod Security admission: the cluster-wide default (for namespaces without
+# labels) enforces "baseline" and warns/audits "restricted"; namespaces raise it
+# with pod-security.kubernetes.io/* labels, as the program's namespace does.
+write_admission_config() {
+  cat > "$CLUSTER_DIR/admission.yaml" <<'EOF'
+apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+- name: PodSecurity
+  configuration:
+    apiVersion: pod-security.admission.config.k8s.io/v1
+    kind: PodSecurityConfiguration
+    defaults:
+      enforce: baseline
+      enforce-version: latest
+      audit: restricted
+      audit-version: latest
+      warn: restricted
+      warn-version: latest
+    exemptions:
+      namespaces: [kube-system]
+EOF
+}
+
+write_kwok_config() {
+  local stages
+  stages="$(bots_tool_dir kwok)/stages"
+  {
+    cat <<EOF
+apiVersion: config.kwok.x-k8s.io/v1alpha1
+kind: KwokConfiguration
+options:
+  cidr: $POD_CIDR
+  nodeIP: 127.0.0.1
+  serverAddress: 127.0.0.1:$KWOK_PORT
+  manageAllNodes: false
+  manageNodesWithAnnotationSelector: kwok.x-k8s.io/node=fake
+  nodeLeaseDurationSeconds: 40
+  # Set explicitly: kwok 0.8.0 leaves them 0 (and refuses to start) when a config file is given.
+  nodeLeaseParallelism: 4
+  podPlayStageParallelism: 4
+  nodePlayStageParallelism: 4
+  podsOnNodeSyncParallelism: 1
+EOF
+    local f
+    for f in "$stages"/*.yaml "$CLUSTER_SCRIPTS/kwok-stages-extra.yaml"; do
+      printf -- '---\n'
+      cat "$f"
+    done
+  } > "$CLUSTER_DIR/kwok.yaml"
+}
+
+# ------------------------------------------------------------------ processes
+# start <name> <binary> args...: background, own session, log + pid in the cluster dir.
+start() {
+  local name=$1; shift
+  if running_pid "$name" >/dev/null; then
+    return 0
+  fi
+  clog "starting $name (log: $LOGS/$name.log)"
+  # 8>&-: the daemons must not inherit (and so keep holding) the lock of this script.
+  setsid nohup "$@" >>"$LOGS/$name.log" 2>&1 < /dev/null 8>&- &
+  echo $! > "$RUN/$name.pid"
+}
+
+wait_for() {
+  local what=$1 tries=$2; shift 2
+  local i
+  for ((i = 0; i < tries; i++)); do
+    if "$@"; then return 0; fi
+    sleep 1
+  done
+  clog "timed out waiting for $what"
+  return 1
+}
+
+etcd_ready() { curl -sf --max-time 2 "http://127.0.0.1:$ETCD_CLIENT_PORT/health" | grep -q '"health":"true"'; }
+
+gen_pki
+write_kubeconfig
+write_admission_config
+write_kwok_config
+
+start etcd "$(command -v etcd)" \
+  --name bots-local \
+  --data-dir "$CLUSTER_DIR/etcd" \
+  --listen-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" \
+  --advertise-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" \
+  --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+  --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+  --initial-cluster "bots-local=http://127.0.0.1:$ETCD_PEER_PORT" \
+  --quota-backend-bytes 2147483648 \
+  --unsafe-no-fsync \
+  --log-level warn
+wait_for etcd 60 etcd_ready || { tail -n 30 "$LOGS/etcd.log" >&2; exit 1; }
+
+start kube-apiserver "$(command -v kube-apiserver)" \
+  --bind-address 127.0.0.1 \
+  --advertise-address 127.0.0.1 \
+  --secure-port "$APISERVER_PORT" \
+  --etcd-servers "http://127.0.0.1:$ETCD_CLIENT_PORT" \
+  --tls-cert-file "$PKI/apiserver.crt" \
+  --tls-private-key-file "$PKI/apiserver.key" \
+  --client-ca-file "$PKI/ca.crt" \
+  --kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" \
+  --kubelet-client-key "$PKI/apiserver-kubelet-client.key" \
+  --service-account-key-file "$PKI/sa.pub" \
+  --service-account-signing-key-file "$PKI/sa.key" \
+  --service-account-issuer https://kubernetes.default.svc.cluster.local \
+  --service-cluster-ip-range "$SERVICE_CIDR" \
+  --authorization-mode Node,RBAC \
+  --allow-privileged=true \
+  --admission-control-config-file "$CLUSTER_DIR/admission.yaml" \
+  --endpoint-reconciler-type none \
+  --profiling=false \
+  --v 1
+wait_for kube-apiserver 120 apiserver_ready || { tail -n 40 "$LOGS/kube-apiserver.log" >&2; exit 1; }
+
+start kube-controller-manager "$(command -v kube-controller-manager)" \
+  --kubeconfig "$KUBECONFIG_FILE" \
+  --authentication-kubeconfig "$KUBECONFIG_FILE" \
+  --authorization-kubeconfig "$KUBECONFIG_FILE" \
+  --bind-address 127.0.0.1 \
+  --secure-port "$KCM_PORT" \
+  --cert-dir "$CLUSTER_DIR/kcm-certs" \
+  --service-account-private-key-file "$PKI/sa.key" \
+  --root-ca-file "$PKI/ca.crt" \
+  --cluster-signing-cert-file "$PKI/ca.crt" \
+  --cluster-signing-key-file "$PKI/ca.key" \
+  --use-service-account-credentials=true \
+  --service-cluster-ip-range "$SERVICE_CIDR" \
+  --leader-elect=false \
+  --profiling=false \
+  --v 1
+
+start kube-scheduler "$(command -v kube-scheduler)" \
+  --kubeconfig "$KUBECONFIG_FILE" \
+  --authentication-kubeconfig "$KUBECONFIG_FILE" \
+  --authorization-kubeconfig "$KUBECONFIG_FILE" \
+  --bind-address 127.0.0.1 \
+  --secure-port "$SCHEDULER_PORT" \
+  --leader-elect=false \
+  --profiling=false \
+  --v 1
+
+start kwok "$(command -v kwok)" \
+  --config "$CLUSTER_DIR/kwok.yaml" \
+  --kubeconfig "$KUBECONFIG_FILE" \
+  --manage-all-nodes=false \
+  --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+  --server-address "127.0.0.1:$KWOK_PORT" \
+  --node-ip 127.0.0.1 \
+  --cidr "$POD_CIDR"
+
+# ------------------------------------------------------------------ objects
+# The fake node: no taint, so ordinary workloads schedule on it.
+kc apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Node
+metadata:
+  name: $NODE_NAME
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: "0"
+  labels:
+    kubernetes.io/hostname: $NODE_NAME
+    kubernetes.io/os: linux
+    kubernetes.io/arch: amd64
+    kubernetes.io/role: agent
+    node-role.kubernetes.io/agent: ""
+    type: kwok
+status:
+  allocatable:
+    cpu: "32"
+    memory: 128Gi
+    pods: "110"
+    ephemeral-storage: 200Gi
+  capacity:
+    cpu: "32"
+    memory: 128Gi
+    pods: "110"
+    ephemeral-storage: 200Gi
+  nodeInfo:
+    architecture: amd64
+    kubeletVersion: fake
+    kubeProxyVersion: fake
+    operatingSystem: linux
+EOF
+
+bash "$CLUSTER_SCRIPTS/storage.sh"
+
+node_ready() {
+  [ "$(kc get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
+}
+wait_for "node $NODE_NAME Ready" 90 node_ready || { tail -n 30 "$LOGS/kwok.log" >&2; exit 1; }
+sa_ready() { kc -n default get serviceaccount default >/dev/null 2>&1; }
+wait_for "controller-manager (default ServiceAccount)" 90 sa_ready || { tail -n 30 "$LOGS/kube-controller-manager.log" >&2; exit 1; }
+
+clog "ready: kubeconfig $KUBECONFIG_FILE, context $CONTEXT, storage class $STORAGE_CLASS"

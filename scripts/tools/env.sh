@@ -1,0 +1,32 @@
+# shellcheck shell=bash
+# shellcheck source-path=SCRIPTDIR
+# Source me:  . scripts/tools/env.sh
+#
+# Puts the tools that scripts/tools/build-all.sh builds on PATH (the Pulumi CLI,
+# pulumi-language-nodejs, the provider plugins, etcd, kube-*, kubectl, kwok) and
+# sets what the Pulumi CLI needs to run without any network beyond 127.0.0.1:
+#   - no update check, no plugin downloads (plugins on PATH are used as is);
+#   - BOTS_CLUSTER_DIR / BOTS_KUBECONFIG / BOTS_KUBE_CONTEXT name the local
+#     cluster of scripts/cluster/up.sh (KUBECONFIG itself is left alone).
+# It builds nothing; see build-all.sh.
+
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+case ":$PATH:" in
+  *":$(bots_tool_dir pulumi)/bin:"*) ;;
+  *) PATH="$(bots_tools_path):$PATH" ;;
+esac
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+  PATH="$PATH:/usr/local/go/bin"
+fi
+export PATH BOTS_TOOLS_CACHE
+
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_SKIP_CONFIRMATIONS=true
+export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
+
+export BOTS_CLUSTER_DIR="${BOTS_CLUSTER_DIR:-$BOTS_TOOLS_CACHE/cluster}"
+export BOTS_KUBECONFIG="$BOTS_CLUSTER_DIR/kubeconfig"
+export BOTS_KUBE_CONTEXT="bots-local"

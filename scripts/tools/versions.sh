@@ -1,0 +1,35 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # sourced: the variables are used by lib.sh and build-all.sh
+# Versions of the tools built from Go modules for the end-to-end tier.
+# Sourced by build-all.sh and env.sh; each tool lands in
+#   ${BOTS_TOOLS_CACHE:-$HOME/.cache/bots-edi-deploy}/<tool>-<version>/bin
+# so changing a version here makes the next build-all.sh build it afresh.
+
+# Pulumi CLI. package.json pins @pulumi/pulumi 3.276.0; the Go module proxy
+# serves the .info/.mod of github.com/pulumi/pulumi/pkg/v3@v3.276.0 (and of
+# v3.275.x) but answers the .zip with "403 This module version is not
+# available". v3.274.1 is the newest whose source is served.
+BOTS_PULUMI_VERSION=3.274.1
+
+# pulumi-language-nodejs: upstream's module is not served at any version, so this
+# repo carries a small host (scripts/tools/go/langhost-nodejs) built against
+# github.com/pulumi/pulumi/sdk/v3 at the CLI's version. The cache key also
+# carries a hash of its sources (see lib.sh), so editing it rebuilds it.
+BOTS_LANGHOST_SDK_VERSION=$BOTS_PULUMI_VERSION
+
+# Kubernetes provider. package.json pins @pulumi/kubernetes 4.34.2; the proxy
+# lists github.com/pulumi/pulumi-kubernetes/provider/v4 only at this
+# pseudo-version (commit f47bc2d6f199 of 2026-01-15; its go.mod requires
+# pulumi-kubernetes/sdk/v4 v4.24.0 and pulumi/pkg/v3 v3.215.0); v4.34.2,
+# v4.34.1 and v4.34.0 answer "403 This module version is not available".
+BOTS_K8S_PROVIDER_VERSION=4.0.0-20260115033456-f47bc2d6f199
+
+# random: github.com/pulumi/pulumi-random/provider/v4 is not served at all, so
+# the e2e tier uses a stand-in provider (scripts/tools/go/random-provider) for
+# RandomPassword/RandomString; see its main.go.
+BOTS_RANDOM_STANDIN_VERSION=0.1.0
+
+# Control plane. Debian 12's etcd-server is 3.4.23, so etcd is built as well.
+BOTS_KUBERNETES_VERSION=1.35.4
+BOTS_ETCD_VERSION=3.6.16
+BOTS_KWOK_VERSION=0.8.0

@@ -1,0 +1,188 @@
+// Helpers of the end-to-end tier: the tool environment of scripts/tools/env.sh, a
+// scratch copy of the project for the Automation API, a file:// backend, kubectl.
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export const PROJECT = "bots-edi-deploy";
+
+/** The environment scripts/tools/env.sh exports (PATH with the built tools, Pulumi's no-network switches). */
+export function toolEnv(): Record<string, string> {
+    const out = execFileSync("bash", ["-c", '. scripts/tools/env.sh && node -e "process.stdout.write(JSON.stringify(process.env))"'], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+    });
+    const env = JSON.parse(out) as Record<string, string>;
+    for (const k of ["BOTS_KUBECONFIG", "BOTS_KUBE_CONTEXT", "BOTS_CLUSTER_DIR"]) {
+        if (!env[k]) {
+            throw new Error(`scripts/tools/env.sh did not export ${k}`);
+        }
+    }
+    return env;
+}
+
+/**
+ * A scratch project directory: the stack settings files (Pulumi.<stack>.yaml) are copies, everything
+ * else links to the work tree. Creating a stack and setting its config then writes to the copies, so
+ * the e2e run never edits the tracked Pulumi.dev.yaml / Pulumi.prod.yaml.
+ */
+export function scratchProject(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bots-e2e-project-"));
+    for (const entry of fs.readdirSync(REPO_ROOT)) {
+        if (entry === ".git" || entry === "bin") {
+            continue;
+        }
+        const src = path.join(REPO_ROOT, entry);
+        if (/^Pulumi\.[^.]+\.yaml$/.test(entry)) {
+            fs.copyFileSync(src, path.join(dir, entry));
+        } else {
+            fs.symlinkSync(src, path.join(dir, entry));
+        }
+    }
+    return dir;
+}
+
+export interface E2eWorkspace {
+    workDir: string;
+    backendDir: string;
+    envVars: Record<string, string>;
+    cleanup(): void;
+}
+
+export function e2eWorkspace(env: Record<string, string>): E2eWorkspace {
+    const workDir = scratchProject();
+    const backendDir = fs.mkdtempSync(path.join(os.tmpdir(), "bots-e2e-state-"));
+    const envVars: Record<string, string> = {
+        PATH: env.PATH,
+        PULUMI_BACKEND_URL: `file://${backendDir}`,
+        PULUMI_CONFIG_PASSPHRASE: "bots-e2e-passphrase",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+        PULUMI_SKIP_CONFIRMATIONS: "true",
+    };
+    return {
+        workDir,
+        backendDir,
+        envVars,
+        cleanup() {
+            fs.rmSync(workDir, { recursive: true, force: true });
+            fs.rmSync(backendDir, { recursive: true, force: true });
+        },
+    };
+}
+
+export async function selectStack(ws: E2eWorkspace, stackName: string): Promise<Stack> {
+    return LocalWorkspace.createOrSelectStack(
+        { stackName, workDir: ws.workDir },
+        { envVars: ws.envVars, pulumiHome: undefined },
+    );
+}
+
+/** Runs kubectl against the local cluster; returns stdout. */
+export function kubectl(env: Record<string, string>, args: string[], input?: string): string {
+    const r = spawnSync("kubectl", ["--kubeconfig", env.BOTS_KUBECONFIG, "--context", env.BOTS_KUBE_CONTEXT, ...args], {
+        env,
+        encoding: "utf8",
+        input,
+        maxBuffer: 64 * 1024 * 1024,
+    });
+    if (r.status !== 0) {
+        throw new Error(`kubectl ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+    }
+    return r.stdout;
+}
+
+/** kubectl that reports failure instead of throwing. */
+export function kubectlTry(env: Record<string, string>, args: string[], input?: string): { ok: boolean; out: string; err: string } {
+    const r = spawnSync("kubectl", ["--kubeconfig", env.BOTS_KUBECONFIG, "--context", env.BOTS_KUBE_CONTEXT, ...args], {
+        env,
+        encoding: "utf8",
+        input,
+    });
+    return { ok: r.status === 0, out: r.stdout, err: r.stderr };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+export function getJson(env: Record<string, string>, args: string[]): Json {
+    return JSON.parse(kubectl(env, [...args, "-o", "json"]));
+}
+
+/** Polls fn until it returns true or the time runs out. */
+export async function waitFor(what: string, fn: () => boolean, timeoutMs = 120_000, everyMs = 1000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    let last: unknown;
+    while (Date.now() < end) {
+        try {
+            if (fn()) {
+                return;
+            }
+        } catch (e) {
+            last = e;
+        }
+        await new Promise((r) => setTimeout(r, everyMs));
+    }
+    throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
+}
+
+/** Kubernetes quantity as a number (for comparing "1" with "1000m", "1Gi" with "1024Mi"). */
+export function quantity(s: string): number | undefined {
+    const m = /^([0-9.]+)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(s);
+    if (!m) {
+        return undefined;
+    }
+    const f: Record<string, number> = { "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+    return Number(m[1]) * f[m[2] ?? ""];
+}
+
+/**
+ * Differences where `want` (what the program asked for) is not contained in `got` (what the API
+ * server stored): every key of want must be in got with an equal value; arrays compare element-wise.
+ */
+export function notContained(want: Json, got: Json, at = ""): string[] {
+    if (want === null || want === undefined) {
+        return [];
+    }
+    if (Array.isArray(want)) {
+        if (!Array.isArray(got) || got.length !== want.length) {
+            return [`${at}: want ${JSON.stringify(want)}, got ${JSON.stringify(got)}`];
+        }
+        return want.flatMap((w, i) => notContained(w, got[i], `${at}[${i}]`));
+    }
+    if (typeof want === "object") {
+        if (typeof got !== "object" || got === null) {
+            return [`${at}: want an object, got ${JSON.stringify(got)}`];
+        }
+        return Object.keys(want).flatMap((k) => notContained(want[k], got[k], at ? `${at}.${k}` : k));
+    }
+    if (want === got || String(want) === String(got)) {
+        return [];
+    }
+    if (typeof want === "string" && typeof got === "string") {
+        const a = quantity(want);
+        const b = quantity(got);
+        if (a !== undefined && b !== undefined && Math.abs(a - b) < 1e-9 * Math.max(1, Math.abs(a))) {
+            return [];
+        }
+    }
+    return [`${at}: want ${JSON.stringify(want)}, got ${JSON.stringify(got)}`];
+}
+
+/** Operations of a preview/up, by "<op> <type> <name>", from its engine events (same = no change, left out). */
+export function stepsOf(events: EngineEvent[]): { op: string; type: string; name: string; diffs: string[] }[] {
+    const steps: { op: string; type: string; name: string; diffs: string[] }[] = [];
+    for (const e of events) {
+        const m = e.resourcePreEvent?.metadata;
+        if (!m || m.op === "same" || m.op === "read") {
+            continue;
+        }
+        const name = m.urn.split("::").pop() ?? m.urn;
+        steps.push({ op: m.op, type: m.type, name, diffs: m.diffs ?? [] });
+    }
+    return steps;
+}
