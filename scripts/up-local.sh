@@ -40,10 +40,8 @@ say "tools"
 bash scripts/tools/build-all.sh
 say "cluster"
 BOTS_NO_BUILD=1 bash scripts/cluster/up.sh
-if [ ! -d node_modules/@pulumi/pulumi ]; then
-  say "npm ci"
-  npm ci --no-audit --no-fund
-fi
+say "node packages"
+bash scripts/bootstrap.sh
 
 mkdir -p "$STATE"
 chmod 700 "$STATE"

@@ -30,9 +30,7 @@ if [ "$started_cluster" = 1 ] && [ "${BOTS_KEEP_CLUSTER:-}" != 1 ]; then
 fi
 echo "[e2e] tools and cluster ready after $(( $(date +%s) - start ))s"
 
-if [ ! -d node_modules/@pulumi/pulumi ]; then
-  npm ci --no-audit --no-fund
-fi
+bash scripts/bootstrap.sh
 
 export TEST_TIER=e2e
 export TEST_COUNTS_FILE="${TEST_COUNTS_FILE:-}"

@@ -8,6 +8,7 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
+import * as path from "path";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import {
     E2eWorkspace,
@@ -354,6 +355,23 @@ describe("e2e: dev stack on a local kube-apiserver", function () {
         assert.ok((res.changeSummary.create ?? 0) > 10, `prod would create its objects: ${JSON.stringify(res.changeSummary)}`);
         const prodNs = (await prod.getConfig(`${PROJECT}:namespace`)).value;
         assert.ok(!kubectlTry(env, ["get", "namespace", prodNs]).ok, "a preview creates nothing");
+    });
+
+    it("the policy pack passes prod as configured and fails a preview that unprotects its data", async function () {
+        const prod = await selectStack(ws, "prod");
+        const policyPacks = [path.join(REPO_ROOT, "policy")];
+        const ok = await prod.preview({ policyPacks, onOutput: log });
+        assert.match(ok.stdout, /bots-edi-policies/, "the pack ran");
+        await prod.setConfig(`${PROJECT}:protectData`, { value: "false" });
+        try {
+            await assert.rejects(prod.preview({ policyPacks, onOutput: log }), (e: Error) => {
+                assert.match(e.message, /data-volume-protected/);
+                assert.match(e.message, /mandatory/);
+                return true;
+            });
+        } finally {
+            await prod.removeConfig(`${PROJECT}:protectData`);
+        }
     });
 
     it("destroy leaves a protected PVC in place", async function () {
