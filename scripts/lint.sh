@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Every linter the project uses: ESLint (TypeScript), then shellcheck, hadolint and ruff for docker/
-# and the scripts (scripts/docker/lint.sh installs them), then actionlint for the workflows.
+# Every linter the project uses: ESLint and tsc (TypeScript), shellcheck on every shell script,
+# hadolint and ruff for docker/ (scripts/docker/lint.sh installs them), actionlint for the workflows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+echo "== eslint"
 npx eslint .
+echo "== tsc"
 npx tsc -p . --noEmit
 bash scripts/docker/lint.sh
+echo "== shellcheck (all scripts)"
+mapfile -t scripts < <(git ls-files '*.sh' .ci/run policy/bin/pulumi-analyzer-policy)
+shellcheck -x "${scripts[@]}"
 bash scripts/lint/actionlint.sh

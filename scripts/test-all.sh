@@ -3,7 +3,7 @@
 # totalled over them. TIERS="unit image" runs a subset. A tier that dies before reporting counts as
 # one failure, so a broken tier can never look green.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 bash scripts/bootstrap.sh || exit 1
 
