@@ -306,6 +306,11 @@ func locateRunner(node, dir string) (string, error) {
 	if mod == "" {
 		mod = "@pulumi/pulumi/cmd/run"
 	}
+	return resolveModule(node, dir, mod)
+}
+
+// resolveModule finds the module mod as Node.js resolves it from dir.
+func resolveModule(node, dir, mod string) (string, error) {
 	script := fmt.Sprintf("console.log(require.resolve(%q, {paths: [%q]}))", mod, dir)
 	cmd := exec.Command(node, "-e", script)
 	cmd.Dir = dir

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
 
 	"github.com/google/shlex"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
@@ -31,14 +30,10 @@ func (h *nodeHost) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.L
 	if analyzer {
 		mod = "@pulumi/pulumi/cmd/run-policy-pack"
 	}
-	script := fmt.Sprintf("console.log(require.resolve(%q, {paths: [%q]}))", mod, dir)
-	resolve := exec.Command(node, "-e", script)
-	resolve.Dir = dir
-	out, err := resolve.Output()
+	runner, err := resolveModule(node, dir, mod)
 	if err != nil {
-		return fmt.Errorf("cannot resolve %s from %s (has `npm ci` run?): %w", mod, dir, err)
+		return err
 	}
-	runner := strings.TrimSpace(string(out))
 
 	opts, err := parseOptions(info.GetOptions().AsMap())
 	if err != nil {
