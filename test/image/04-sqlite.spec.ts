@@ -4,8 +4,9 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    EDI_FIXTURES, FIXTURES, IMAGE, chownR, cleanupAll, docker, ensureImage, exec, httpGet, logs, makeConfigDir,
-    EXPECTED_TABLES, makeVolume, must, run, runArgs, startDetached, stopWithin, waitFor, waitHttp,
+    EDI_FIXTURES, EXPECTED_TABLES, IMAGE, chownR, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage,
+    exec, httpGet, installX12Route, logs, makeConfigDir, makeVolume, must, run, runArgs, startDetached,
+    stopWithin, waitFor, waitHttp, x12Inbox,
 } from "./support";
 
 const PORTS = { web: 18081, jobqueue: 28182, engine: 28181 };
@@ -140,19 +141,15 @@ describe("SQLite: init-db, services, engine, signals", function () {
     });
 
     describe("engine: a real X12 850 -> CSV route", function () {
-        const inbox = () => path.join(env, "botssys", "infile", "x12_850");
-        const outbox = () => path.join(env, "botssys", "outfile", "csv_orderlines");
+        const inbox = () => x12Inbox(env);
+        const outbox = () => csvOutbox(env);
 
         before(function () {
-            fs.cpSync(path.join(FIXTURES, "usersys"), path.join(env, "usersys"), { recursive: true });
-            chownR(env);
-            const r = docker([...runArgs({ ...base(), extra: ["-v", `${FIXTURES}:/testdata:ro`] }), IMAGE, "shell", "python3", "/testdata/configure_route.py"]);
-            assert.equal(r.code, 0, r.stdout + r.stderr);
+            installX12Route(base(), env);
         });
 
         it("translates the X12 850 fixture and exits 0", function () {
-            fs.copyFileSync(path.join(EDI_FIXTURES, "x12-850-004010.x12"), path.join(inbox(), "po.x12"));
-            chownR(inbox());
+            dropX12Order(env);
             const r = docker([...runArgs(base()), IMAGE, "engine", "--new"]);
             assert.equal(r.code, 0, r.stdout + r.stderr);
             assert.match(r.stderr + r.stdout, /1 files without errors/);
@@ -167,8 +164,7 @@ describe("SQLite: init-db, services, engine, signals", function () {
 
         it("runs a route given positionally and exits 2 on a file with EDI errors", function () {
             const broken = fs.readFileSync(path.join(EDI_FIXTURES, "x12-850-004010.x12"), "utf8").replace(/^BEG\*.*\r?\n/m, "");
-            fs.writeFileSync(path.join(inbox(), "broken.x12"), broken);
-            chownR(inbox());
+            dropX12Order(env, "broken.x12", broken);
             const r = docker([...runArgs(base()), IMAGE, "engine", "--new", "x12_850_to_csv"]);
             assert.equal(r.code, 2, r.stdout + r.stderr);
             assert.match(r.stderr + r.stdout, /1 files with errors/);

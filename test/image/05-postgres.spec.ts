@@ -4,8 +4,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    EDI_FIXTURES, EXPECTED_TABLES, FIXTURES, IMAGE, ROOT, chownR, cleanupAll, docker, ensureImage, exec, httpGet, logs,
-    makeConfigDir, makeVolume, must, run, runArgs, startDetached, stopWithin, waitHttp,
+    EXPECTED_TABLES, IMAGE, ROOT, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage, exec, httpGet,
+    installX12Route, logs, makeConfigDir, makeVolume, must, run, runArgs, startDetached, stopWithin, waitHttp,
 } from "./support";
 
 const PG_PORT = process.env.BOTS_TEST_PG_PORT || "55432";
@@ -123,18 +123,12 @@ describe("PostgreSQL: init-db, readiness, engine", function () {
     describe("engine", function () {
         it("runs the X12 850 -> CSV route on PostgreSQL (Bots' own psycopg2 connection) and exits 0", function () {
             const env = path.join(volume, "env", BOTSENV);
-            fs.cpSync(path.join(FIXTURES, "usersys"), path.join(env, "usersys"), { recursive: true });
-            chownR(env);
-            const cfg = docker([...runArgs({ volume, etc, env: dbEnv(), extra: ["-v", `${FIXTURES}:/testdata:ro`] }), IMAGE, "shell", "python3", "/testdata/configure_route.py"]);
-            assert.equal(cfg.code, 0, cfg.stdout + cfg.stderr);
-            const inbox = path.join(env, "botssys", "infile", "x12_850");
-            fs.copyFileSync(path.join(EDI_FIXTURES, "x12-850-004010.x12"), path.join(inbox, "po.x12"));
-            chownR(inbox);
+            installX12Route({ volume, etc, env: dbEnv() }, env);
+            dropX12Order(env);
             const r = docker([...runArgs({ volume, etc, env: dbEnv() }), IMAGE, "engine"]);
             assert.equal(r.code, 0, r.stdout + r.stderr);
             assert.match(r.stderr + r.stdout, /django\.db\.backends\.postgresql_psycopg2/);
-            const out = path.join(env, "botssys", "outfile", "csv_orderlines");
-            assert.equal(fs.readdirSync(out).length, 1);
+            assert.equal(fs.readdirSync(csvOutbox(env)).length, 1);
             assert.match(psql(dbname, "select count(*) from ta"), /^[1-9]\d*$/m);
             assert.equal(psql(dbname, "select count(*) from mutex").trim(), "0", "the engine released its mutex");
         });

@@ -5,8 +5,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    EDI_FIXTURES, EXPECTED_TABLES, FIXTURES, IMAGE, ROOT, chownR, cleanupAll, docker, ensureImage, exec, httpGet,
-    logs, makeConfigDir, makeVolume, must, run, runArgs, startDetached, stopWithin, waitHttp,
+    EXPECTED_TABLES, IMAGE, ROOT, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage, exec, httpGet,
+    installX12Route, logs, makeConfigDir, makeVolume, must, run, runArgs, startDetached, stopWithin, waitHttp,
 } from "./support";
 
 const MYSQL_PORT = process.env.BOTS_TEST_MYSQL_PORT || "53306";
@@ -80,19 +80,13 @@ describe("MySQL (MariaDB): init-db, readiness, engine", function () {
 
     it("engine runs the X12 850 -> CSV route on MySQL and exits 0", function () {
         const env = path.join(volume, "env", BOTSENV);
-        fs.cpSync(path.join(FIXTURES, "usersys"), path.join(env, "usersys"), { recursive: true });
-        chownR(env);
-        const cfg = docker([...runArgs({ volume, etc, env: dbEnv(), extra: ["-v", `${FIXTURES}:/testdata:ro`] }), IMAGE, "shell", "python3", "/testdata/configure_route.py"]);
-        assert.equal(cfg.code, 0, cfg.stdout + cfg.stderr);
-        const inbox = path.join(env, "botssys", "infile", "x12_850");
-        fs.copyFileSync(path.join(EDI_FIXTURES, "x12-850-004010.x12"), path.join(inbox, "po.x12"));
-        chownR(inbox);
+        installX12Route({ volume, etc, env: dbEnv() }, env);
+        dropX12Order(env);
         const r = docker([...runArgs({ volume, etc, env: dbEnv() }), IMAGE, "engine", "--new"]);
         assert.equal(r.code, 0, r.stdout + r.stderr);
         assert.match(r.stderr + r.stdout, /DATABASE_ENGINE: "django\.db\.backends\.mysql"/);
-        const out = path.join(env, "botssys", "outfile", "csv_orderlines");
-        const files = fs.readdirSync(out);
+        const files = fs.readdirSync(csvOutbox(env));
         assert.equal(files.length, 1);
-        assert.match(fs.readFileSync(path.join(out, files[0]), "utf8"), /^"HEA","91393058"/);
+        assert.match(fs.readFileSync(path.join(csvOutbox(env), files[0]), "utf8"), /^"HEA","91393058"/);
     });
 });

@@ -244,3 +244,21 @@ export const EXPECTED_TABLES = [
     "ccode", "ccodetrigger", "channel", "chanpar", "confirmrule", "filereport", "partner", "partnergroup",
     "report", "routes", "translate", "ta", "mutex", "persist", "uniek",
 ].sort();
+
+/** Installs the test route (X12 850 -> CSV: grammars, mapping, route rows) into a Bots env. */
+export function installX12Route(o: RunOpts, env: string): void {
+    fs.cpSync(path.join(FIXTURES, "usersys"), path.join(env, "usersys"), { recursive: true });
+    chownR(env);
+    must(docker([...runArgs({ ...o, extra: ["-v", `${FIXTURES}:/testdata:ro`] }), IMAGE, "shell", "python3", "/testdata/configure_route.py"]), "configure the test route");
+}
+
+/** The route's in- and outbox in a Bots env. */
+export const x12Inbox = (env: string): string => path.join(env, "botssys", "infile", "x12_850");
+export const csvOutbox = (env: string): string => path.join(env, "botssys", "outfile", "csv_orderlines");
+
+/** Drops an X12 850 interchange (the shared fixture unless content is given) into the route's inbox. */
+export function dropX12Order(env: string, name = "po.x12", content?: string): void {
+    const file = path.join(x12Inbox(env), name);
+    fs.writeFileSync(file, content ?? fs.readFileSync(path.join(EDI_FIXTURES, "x12-850-004010.x12")));
+    chownR(x12Inbox(env));
+}
