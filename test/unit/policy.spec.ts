@@ -13,6 +13,7 @@ import {
 import { POD_SPEC_PATHS, PVC_TYPE, STACK_TYPE, policies } from "../../policy/policies";
 import { REPO, StackInput, StackRun, runStack } from "../support/harness";
 import { GENERATED, PROJECT, Recorded } from "../support/mocks";
+import { revealAll } from "../support/values";
 
 // The CrossGuard pack, unit-tested without the CLI: the program runs under mocks (runStack), every
 // resource it registers becomes the ResourceValidationArgs / StackValidationArgs the CLI would hand
@@ -20,23 +21,6 @@ import { GENERATED, PROJECT, Recorded } from "../support/mocks";
 // copy broken in one way must fail with the matching policy and message.
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- mutating untyped Kubernetes objects */
-
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
-/** Secrets come through the mocks in wire form; the policy SDK hands policies plain values. */
-function unwrapSecrets(v: any): any {
-    if (Array.isArray(v)) {
-        return v.map(unwrapSecrets);
-    }
-    if (v !== null && typeof v === "object") {
-        if (v[SECRET_SIG_KEY] === SECRET_SIG) {
-            return unwrapSecrets(v.value);
-        }
-        return Object.fromEntries(Object.entries(v).map(([k, e]) => [k, unwrapSecrets(e)]));
-    }
-    return v;
-}
 
 const resourcePolicies = policies.filter((p): p is ResourceValidationPolicy => "validateResource" in p);
 const stackPolicies = policies.filter((p): p is StackValidationPolicy => "validateStack" in p);
@@ -114,7 +98,7 @@ async function record(input: StackInput): Promise<Recording> {
     const subjects = run.resources
         .filter((r: Recorded) => !r.type.startsWith("pulumi:providers:"))
         .map((r: Recorded) => {
-            const props = unwrapSecrets(structuredClone(r.inputs));
+            const props = revealAll(structuredClone(r.inputs));
             if (r.type === "random:index/randomPassword:RandomPassword") {
                 props.result = `${GENERATED}-${r.name}`; // what the mock's newResource returns as its state
             }
