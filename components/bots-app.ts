@@ -3,21 +3,21 @@ import * as dockerBuild from "@pulumi/docker-build";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { AppConfig } from "./config";
-import { BotsImage } from "./bots-image";
-import { BotsNamespace } from "./namespace";
-import { BotsPodArgs } from "./bots-pod";
-import { BotsServiceAccount } from "./service-account";
-import { BotsWeb } from "./web";
-import { ConfigSecret } from "./config-secret";
-import { DataVolume } from "./data-volume";
-import { DbInitJob } from "./db-init-job";
-import { EngineCronJob } from "./engine-cronjob";
-import { BotsNetworkPolicy } from "./network-policy";
-import { WebIngress } from "./web-ingress";
-import { WorkerDeployment } from "./worker-deployment";
-import { clusterProvider } from "./k8s-provider";
-import { labels } from "./labels";
+import { AppConfig } from "./config/config";
+import { BotsImage } from "./image/bots-image";
+import { BotsNamespace } from "./kubernetes/namespace";
+import { BotsPodArgs } from "./kubernetes/bots-pod";
+import { BotsServiceAccount } from "./kubernetes/service-account";
+import { BotsWeb } from "./kubernetes/web";
+import { ConfigSecret } from "./kubernetes/config-secret";
+import { DataVolume } from "./kubernetes/data-volume";
+import { DbInitJob } from "./kubernetes/db-init-job";
+import { EngineCronJob } from "./kubernetes/engine-cronjob";
+import { BotsNetworkPolicy } from "./kubernetes/network-policy";
+import { WebIngress } from "./kubernetes/web-ingress";
+import { WorkerDeployment } from "./kubernetes/worker-deployment";
+import { clusterProvider } from "./kubernetes/k8s-provider";
+import { labels } from "./kubernetes/labels";
 
 /** The explicit providers of one stack (default providers are disabled in Pulumi.yaml). */
 export interface BotsProviders {

@@ -5,7 +5,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CONFIG_ENV_KEYS } from "../../components/runtime-contract";
+import { CONFIG_ENV_KEYS } from "../../components/image/runtime-contract";
 import { T, one, runStack } from "../support/harness";
 import { reveal } from "../support/values";
 import {

@@ -3,7 +3,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { createApp } from "../../components/bots-app";
-import { AppConfig, parseConfig } from "../../components/config";
+import { AppConfig, parseConfig } from "../../components/config/config";
 import { PROJECT, Recorded, invokes, recorded, useMocks } from "./mocks";
 
 export const REPO = path.resolve(__dirname, "..", "..");

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import { BOTS_INI_TEMPLATE, applyOverrides, renderBotsIni } from "../../components/bots-ini";
-import { WEB_PORT } from "../../components/runtime-contract";
+import { BOTS_INI_TEMPLATE, applyOverrides, renderBotsIni } from "../../components/rendered/bots-ini";
+import { WEB_PORT } from "../../components/image/runtime-contract";
 
 const keysOf = (ini: string) =>
     ini

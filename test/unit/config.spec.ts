@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { ConfigError } from "../../components/config";
+import { ConfigError } from "../../components/config/config";
 import { configFor, runStack } from "../support/harness";
 import { recorded } from "../support/mocks";
 

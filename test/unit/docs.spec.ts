@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { SECRET_KEYS, rawConfigSchema } from "../../components/config-schema";
+import { SECRET_KEYS, rawConfigSchema } from "../../components/config/config-schema";
 import { REPO } from "../support/harness";
 
 interface Declared {

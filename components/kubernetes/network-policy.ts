@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { selectorLabels } from "./labels";
-import { WEB_PORT } from "./runtime-contract";
+import { WEB_PORT } from "../image/runtime-contract";
 
 export interface BotsNetworkPolicyArgs {
     /** Namespace the policies apply to. */

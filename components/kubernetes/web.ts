@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Resources } from "./config";
+import { Resources } from "../config/config";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
 import { labels, selectorLabels } from "./labels";
-import { HEALTH_PATHS, WEB_PORT } from "./runtime-contract";
+import { HEALTH_PATHS, WEB_PORT } from "../image/runtime-contract";
 
 export interface BotsWebArgs {
     /** Namespace of the web objects. */

@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { EngineConfig } from "./config";
+import { EngineConfig } from "../config/config";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
 import { labels } from "./labels";
-import { ENGINE_NO_RETRY_EXIT_CODES } from "./runtime-contract";
+import { ENGINE_NO_RETRY_EXIT_CODES } from "../image/runtime-contract";
 
 export interface EngineCronJobArgs {
     /** Namespace of the CronJob. */

@@ -1,4 +1,4 @@
-import { SETTINGS_MODULE } from "./runtime-contract";
+import { SETTINGS_MODULE } from "../image/runtime-contract";
 
 // settings.py sits in Bots' config dir because Bots imports it from there; every value comes from
 // the environment (the config Secret), so the file itself only names the image's settings module.

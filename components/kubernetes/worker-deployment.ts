@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Resources } from "./config";
+import { Resources } from "../config/config";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
 import { labels, selectorLabels } from "./labels";
-import { healthcheckCommand } from "./runtime-contract";
+import { healthcheckCommand } from "../image/runtime-contract";
 
 export interface WorkerDeploymentArgs {
     /** Namespace of the Deployment. */

@@ -6,7 +6,7 @@ import * as path from "path";
 // the image's complete file is the template and one file is the truth for both.
 
 /** The image's default bots.ini, the template of every rendered one. */
-export const BOTS_INI_TEMPLATE = path.resolve(__dirname, "..", "docker", "config", "bots.ini");
+export const BOTS_INI_TEMPLATE = path.resolve(__dirname, "..", "..", "docker", "config", "bots.ini");
 
 export interface BotsIniArgs {
     /** Bots' own limit for one engine run, in minutes. */

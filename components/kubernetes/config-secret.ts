@@ -2,10 +2,10 @@ import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { AppConfig } from "./config";
-import { renderBotsIni } from "./bots-ini";
+import { AppConfig } from "../config/config";
+import { renderBotsIni } from "../rendered/bots-ini";
 import { labels } from "./labels";
-import { renderSettingsPy } from "./settings-py";
+import { renderSettingsPy } from "../rendered/settings-py";
 
 export interface ConfigSecretArgs {
     /** The validated stack configuration. */

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Resources } from "./config";
+import { Resources } from "../config/config";
 import {
     BOTS_DATA_ROOT,
     BOTS_UID,
@@ -9,7 +9,7 @@ import {
     CONFIG_MOUNT,
     RUN_DIR,
     TMP_DIR,
-} from "./runtime-contract";
+} from "../image/runtime-contract";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;

@@ -2,10 +2,10 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { ImageConfig } from "./config";
+import { ImageConfig } from "../config/config";
 
 /** The docker/ folder of this repo: the build context and Dockerfile of the Bots image. */
-export const DOCKER_CONTEXT = path.resolve(__dirname, "..", "docker");
+export const DOCKER_CONTEXT = path.resolve(__dirname, "..", "..", "docker");
 
 export interface BotsImageArgs {
     /** Image settings from the stack config. */
