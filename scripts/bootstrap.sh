@@ -10,6 +10,6 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 fi
 stamp=node_modules/.package-lock.json
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
-    # The @pulumi/* install scripts only download plugins; plugins come from scripts/tools instead.
+    # The @pulumi/* install scripts only download plugins; plugins come from hack/tools instead.
     npm ci --no-audit --no-fund --ignore-scripts
 fi

@@ -3,9 +3,9 @@
 # Try the program on this machine, without a cluster of your own (npm run up:local):
 #   1. builds the Pulumi CLI, its Node.js language host, the provider plugins
 #      and a Kubernetes control plane from Go modules (first run only; cached in
-#      ~/.cache/bots-edi-deploy, see scripts/tools/build-all.sh);
+#      ~/.cache/bots-edi-deploy, see hack/tools/build-all.sh);
 #   2. starts that control plane on 127.0.0.1 with kwok fake nodes
-#      (scripts/cluster/up.sh; stop it with npm run cluster:down);
+#      (hack/cluster/up.sh; stop it with npm run cluster:down);
 #   3. creates or selects the stack "local" on a self-managed file backend in
 #      ~/.cache/bots-edi-deploy/state, with passphrase-encrypted secrets;
 #   4. points it at the local cluster and runs `pulumi up --yes`.
@@ -26,7 +26,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=tools/env.sh
-. scripts/tools/env.sh
+. hack/tools/env.sh
 
 STATE="${BOTS_STATE_DIR:-$BOTS_TOOLS_CACHE/state}"
 STACK="${BOTS_LOCAL_STACK:-local}"
@@ -37,9 +37,9 @@ LOCAL_IMAGE_REF="registry.local/edi/bots@sha256:$(printf 'bots-edi-deploy local 
 say() { printf '\n==> %s\n' "$*"; }
 
 say "tools"
-bash scripts/tools/build-all.sh
+bash hack/tools/build-all.sh
 say "cluster"
-BOTS_NO_BUILD=1 bash scripts/cluster/up.sh
+BOTS_NO_BUILD=1 bash hack/cluster/up.sh
 say "node packages"
 bash scripts/bootstrap.sh
 

@@ -2,9 +2,9 @@
 # shellcheck source-path=SCRIPTDIR
 # End-to-end tier (npm run test:e2e): the real Pulumi CLI and provider plugins
 # deploy the dev stack to a local kube-apiserver and check what it stored.
-#   1. builds the tools if needed (scripts/tools/build-all.sh; cached outside
+#   1. builds the tools if needed (hack/tools/build-all.sh; cached outside
 #      the work tree, so a warm machine builds nothing);
-#   2. starts the local cluster if it is not running (scripts/cluster/up.sh)
+#   2. starts the local cluster if it is not running (hack/cluster/up.sh)
 #      and stops it again afterwards if this script started it (keep it with
 #      BOTS_KEEP_CLUSTER=1);
 #   3. runs test/e2e/*.spec.ts with mocha (Automation API, file:// backend in a
@@ -14,19 +14,19 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-# shellcheck source=../../scripts/tools/env.sh
-. scripts/tools/env.sh
+# shellcheck source=../../hack/tools/env.sh
+. hack/tools/env.sh
 
 start=$(date +%s)
-bash scripts/tools/build-all.sh
+bash hack/tools/build-all.sh
 started_cluster=0
 if ! curl -sf --max-time 3 --cacert "$BOTS_CLUSTER_DIR/pki/ca.crt" \
     "https://127.0.0.1:${BOTS_APISERVER_PORT:-16443}/readyz" >/dev/null 2>&1; then
   started_cluster=1
 fi
-BOTS_NO_BUILD=1 bash scripts/cluster/up.sh
+BOTS_NO_BUILD=1 bash hack/cluster/up.sh
 if [ "$started_cluster" = 1 ] && [ "${BOTS_KEEP_CLUSTER:-}" != 1 ]; then
-  trap 'bash scripts/cluster/down.sh || true' EXIT
+  trap 'bash hack/cluster/down.sh || true' EXIT
 fi
 echo "[e2e] tools and cluster ready after $(( $(date +%s) - start ))s"
 

@@ -1,5 +1,5 @@
 // End to end: the real Pulumi CLI, the program, the Kubernetes provider plugin and a real
-// kube-apiserver (scripts/cluster/up.sh: etcd, kube-apiserver with Pod Security admission,
+// kube-apiserver (hack/cluster/up.sh: etcd, kube-apiserver with Pod Security admission,
 // controller-manager, scheduler, kwok fake node). Run with `npm run test:e2e` (test/e2e/run.sh).
 //
 // The dev stack's own settings (Pulumi.dev.yaml) are deployed, pointed at the local cluster:
@@ -121,7 +121,7 @@ describe("e2e: dev stack on a local kube-apiserver", function () {
         assert.ok(ready.ok, `the local cluster is not up (npm run cluster:up): ${ready.err}`);
         kubectl(env, ["get", "storageclass", "local-rwx"]);
         // Free PersistentVolumes for the claims this run makes.
-        const r = spawnSync("bash", ["scripts/cluster/storage.sh"], { cwd: REPO_ROOT, env, encoding: "utf8" });
+        const r = spawnSync("bash", ["hack/cluster/storage.sh"], { cwd: REPO_ROOT, env, encoding: "utf8" });
         assert.strictEqual(r.status, 0, r.stderr);
 
         ws = e2eWorkspace(env);

@@ -1,4 +1,4 @@
-// Helpers of the end-to-end tier: the tool environment of scripts/tools/env.sh, a
+// Helpers of the end-to-end tier: the tool environment of hack/tools/env.sh, a
 // scratch copy of the project for the Automation API, a file:// backend, kubectl.
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -9,16 +9,16 @@ import { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const PROJECT = "bots-edi-deploy";
 
-/** The environment scripts/tools/env.sh exports (PATH with the built tools, Pulumi's no-network switches). */
+/** The environment hack/tools/env.sh exports (PATH with the built tools, Pulumi's no-network switches). */
 export function toolEnv(): Record<string, string> {
-    const out = execFileSync("bash", ["-c", '. scripts/tools/env.sh && node -e "process.stdout.write(JSON.stringify(process.env))"'], {
+    const out = execFileSync("bash", ["-c", '. hack/tools/env.sh && node -e "process.stdout.write(JSON.stringify(process.env))"'], {
         cwd: REPO_ROOT,
         encoding: "utf8",
     });
     const env = JSON.parse(out) as Record<string, string>;
     for (const k of ["BOTS_KUBECONFIG", "BOTS_KUBE_CONTEXT", "BOTS_CLUSTER_DIR"]) {
         if (!env[k]) {
-            throw new Error(`scripts/tools/env.sh did not export ${k}`);
+            throw new Error(`hack/tools/env.sh did not export ${k}`);
         }
     }
     return env;

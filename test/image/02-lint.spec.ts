@@ -1,4 +1,4 @@
-// shellcheck, hadolint and ruff are clean (the same checks as scripts/docker/lint.sh).
+// shellcheck, hadolint and ruff are clean (the same checks as hack/docker/lint.sh).
 import { strict as assert } from "assert";
 import * as path from "path";
 import { run } from "./support";
@@ -17,7 +17,7 @@ describe("lint", function () {
     });
 
     it("shellcheck: entrypoint and scripts", function () {
-        clean("shellcheck", ["-x", "docker/entrypoint.sh", ...["setup-engine", "build-base-image", "lint", "lint-tools", "bench-image", "multiarch-build"].map((s) => `scripts/docker/${s}.sh`), "test/image/run.sh", "test/image/pg-server.sh", "test/image/mysql-server.sh"]);
+        clean("shellcheck", ["-x", "docker/entrypoint.sh", ...["setup-engine", "build-base-image", "lint", "lint-tools", "bench-image", "multiarch-build"].map((s) => `hack/docker/${s}.sh`), "test/image/run.sh", "test/image/pg-server.sh", "test/image/mysql-server.sh"]);
     });
 
     it("hadolint: docker/Dockerfile", function () {

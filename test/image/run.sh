@@ -12,15 +12,15 @@ root="$(cd "${here}/../.." && pwd)"
 cd "$root"
 
 start=$(date +%s)
-bash scripts/docker/setup-engine.sh
-# shellcheck source=scripts/docker/lint-tools.sh
-source scripts/docker/lint-tools.sh
+bash hack/docker/setup-engine.sh
+# shellcheck source=hack/docker/lint-tools.sh
+source hack/docker/lint-tools.sh
 ensure_lint_tools
 
 arch="$(dpkg --print-architecture)"
 export BOTS_TEST_BASE_IMAGE="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-${arch}}"
 if ! docker image inspect "$BOTS_TEST_BASE_IMAGE" >/dev/null 2>&1; then
-    BOTS_BASE_IMAGE_TAG="$BOTS_TEST_BASE_IMAGE" bash scripts/docker/build-base-image.sh "$arch"
+    BOTS_BASE_IMAGE_TAG="$BOTS_TEST_BASE_IMAGE" bash hack/docker/build-base-image.sh "$arch"
 fi
 echo "image tier: setup took $(( $(date +%s) - start ))s"
 

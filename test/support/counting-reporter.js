@@ -1,5 +1,5 @@
 // Mocha's own summary is not read by CI, so every tier appends its counts to
-// $TEST_COUNTS_FILE ("<tier> <passed> <failed> <pending>") for scripts/test-all.sh to total.
+// $TEST_COUNTS_FILE ("<tier> <passed> <failed> <pending>") for hack/test-all.sh to total.
 "use strict";
 const fs = require("fs");
 const Mocha = require("mocha");

@@ -7,7 +7,7 @@
 # (apt-get install shellcheck) when it is not on PATH; without it actionlint would silently
 # skip the scripts inside `run:`.
 #
-# Usage: scripts/lint/actionlint.sh [extra actionlint args]     (from anywhere)
+# Usage: hack/lint/actionlint.sh [extra actionlint args]     (from anywhere)
 set -euo pipefail
 
 ACTIONLINT_VERSION="${ACTIONLINT_VERSION:-1.7.12}"

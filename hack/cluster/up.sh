@@ -7,11 +7,11 @@
 #
 # Idempotent: components already running are left alone. Waits until /readyz
 # answers and the kwok node is Ready. Builds the tools first if needed
-# (scripts/tools/build-all.sh), unless BOTS_NO_BUILD=1.
+# (hack/tools/build-all.sh), unless BOTS_NO_BUILD=1.
 #
 # State, logs and pid files: ${BOTS_CLUSTER_DIR:-~/.cache/bots-edi-deploy/cluster}
 # Kubeconfig: $BOTS_CLUSTER_DIR/kubeconfig, context "bots-local".
-# Stop with scripts/cluster/down.sh (--wipe also deletes the state).
+# Stop with hack/cluster/down.sh (--wipe also deletes the state).
 set -euo pipefail
 
 # shellcheck source=lib.sh
@@ -21,7 +21,7 @@ if [ "${BOTS_NO_BUILD:-}" != 1 ]; then
   bash "$CLUSTER_SCRIPTS/../tools/build-all.sh" etcd kubernetes kwok
 fi
 for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok openssl curl; do
-  command -v "$b" >/dev/null || { clog "missing $b (run scripts/tools/build-all.sh)"; exit 1; }
+  command -v "$b" >/dev/null || { clog "missing $b (run hack/tools/build-all.sh)"; exit 1; }
 done
 
 mkdir -p "$PKI" "$LOGS" "$RUN" "$CLUSTER_DIR/etcd" "$CLUSTER_DIR/volumes"

@@ -25,7 +25,7 @@ platform_flag=()
 if [[ "$arch" != "$(dpkg --print-architecture)" ]]; then
     # Foreign architecture: debootstrap runs the second stage under qemu-user-static/binfmt.
     if [[ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]]; then
-        echo "arm64 emulation is not registered; run scripts/docker/setup-engine.sh --multiarch first" >&2
+        echo "arm64 emulation is not registered; run hack/docker/setup-engine.sh --multiarch first" >&2
         exit 1
     fi
     platform_flag=(--platform "linux/${arch}")

@@ -3,7 +3,7 @@
 //
 // Upstream's cmd/pulumi-resource-kubernetes embeds schema-embed.json and
 // terraform-mapping-embed.json, which its Makefile generates (go generate) and
-// which are therefore missing from the module download. scripts/tools/build-all.sh
+// which are therefore missing from the module download. hack/tools/build-all.sh
 // generates both from the module's schema.json and terraform-mapping.json into a
 // scratch copy of this directory and builds there; this file is the same three
 // lines of entry point as upstream's.

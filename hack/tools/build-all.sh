@@ -4,9 +4,9 @@
 # cache outside the work tree:
 #   ${BOTS_TOOLS_CACHE:-$HOME/.cache/bots-edi-deploy}/<tool>-<version>/bin
 #
-#   bash scripts/tools/build-all.sh            # every tool (what test:e2e needs)
-#   bash scripts/tools/build-all.sh pulumi kwok  # only these
-#   bash scripts/tools/build-all.sh --list     # tool names and cache directories
+#   bash hack/tools/build-all.sh            # every tool (what test:e2e needs)
+#   bash hack/tools/build-all.sh pulumi kwok  # only these
+#   bash hack/tools/build-all.sh --list     # tool names and cache directories
 #
 # Tools: pulumi (CLI), langhost (pulumi-language-nodejs), kubernetes-provider,
 # random-provider (stand-in), etcd, kubernetes (kube-apiserver,
@@ -16,7 +16,7 @@
 # run takes about a second. Builds run one at a time (2-core machines) with
 # -trimpath -ldflags="-s -w"; GOCACHE and GOMODCACHE stay at Go's defaults so
 # they stay warm across runs. Wrapper modules with their go.sum live in
-# scripts/tools/go/<module>; versions in scripts/tools/versions.sh.
+# hack/tools/go/<module>; versions in hack/tools/versions.sh.
 set -euo pipefail
 
 # shellcheck source=lib.sh

@@ -55,7 +55,7 @@ go_tool() { # module version package output
 start_all=$(t)
 step "setup: docker, qemu-user-static, binfmt, docker-registry"
 s=$(t)
-bash scripts/docker/setup-engine.sh --multiarch
+bash hack/docker/setup-engine.sh --multiarch
 echo "setup: $(took "$s")"
 
 step "buildx ${BUILDX_VERSION} and buildkitd ${BUILDKIT_VERSION} from Go modules"
@@ -117,7 +117,7 @@ ctx="$(mktemp -d /var/tmp/bots-multiarch-base.XXXXXX)"
 trap 'rm -rf "$ctx"' EXIT
 for arch in amd64 arm64; do
     a=$(t)
-    BOTS_BASE_IMAGE_TAG="bots-local/debian:bookworm-slim-${arch}" bash scripts/docker/build-base-image.sh "$arch"
+    BOTS_BASE_IMAGE_TAG="bots-local/debian:bookworm-slim-${arch}" bash hack/docker/build-base-image.sh "$arch"
     cid="$(docker create "bots-local/debian:bookworm-slim-${arch}" true)"
     docker export "$cid" >"$ctx/rootfs-${arch}.tar"
     docker rm "$cid" >/dev/null

@@ -12,7 +12,7 @@
 BOTS_PULUMI_VERSION=3.274.1
 
 # pulumi-language-nodejs: upstream's module is not served at any version, so this
-# repo carries a small host (scripts/tools/go/langhost-nodejs) built against
+# repo carries a small host (hack/tools/go/langhost-nodejs) built against
 # github.com/pulumi/pulumi/sdk/v3 at the CLI's version. The cache key also
 # carries a hash of its sources (see lib.sh), so editing it rebuilds it.
 BOTS_LANGHOST_SDK_VERSION=$BOTS_PULUMI_VERSION
@@ -25,7 +25,7 @@ BOTS_LANGHOST_SDK_VERSION=$BOTS_PULUMI_VERSION
 BOTS_K8S_PROVIDER_VERSION=4.0.0-20260115033456-f47bc2d6f199
 
 # random: github.com/pulumi/pulumi-random/provider/v4 is not served at all, so
-# the e2e tier uses a stand-in provider (scripts/tools/go/random-provider) for
+# the e2e tier uses a stand-in provider (hack/tools/go/random-provider) for
 # RandomPassword/RandomString; see its main.go.
 BOTS_RANDOM_STANDIN_VERSION=0.1.0
 

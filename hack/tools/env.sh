@@ -1,13 +1,13 @@
 # shellcheck shell=bash
 # shellcheck source-path=SCRIPTDIR
-# Source me:  . scripts/tools/env.sh
+# Source me:  . hack/tools/env.sh
 #
-# Puts the tools that scripts/tools/build-all.sh builds on PATH (the Pulumi CLI,
+# Puts the tools that hack/tools/build-all.sh builds on PATH (the Pulumi CLI,
 # pulumi-language-nodejs, the provider plugins, etcd, kube-*, kubectl, kwok) and
 # sets what the Pulumi CLI needs to run without any network beyond 127.0.0.1:
 #   - no update check, no plugin downloads (plugins on PATH are used as is);
 #   - BOTS_CLUSTER_DIR / BOTS_KUBECONFIG / BOTS_KUBE_CONTEXT name the local
-#     cluster of scripts/cluster/up.sh (KUBECONFIG itself is left alone).
+#     cluster of hack/cluster/up.sh (KUBECONFIG itself is left alone).
 # It builds nothing; see build-all.sh.
 
 # shellcheck source=lib.sh

@@ -9,7 +9,7 @@ export LINT_BIN
 
 ensure_lint_tools() {
     command -v shellcheck >/dev/null 2>&1 || {
-        echo "shellcheck missing: apt-get install shellcheck (scripts/docker/setup-engine.sh does)" >&2
+        echo "shellcheck missing: apt-get install shellcheck (hack/docker/setup-engine.sh does)" >&2
         return 1
     }
     if [[ -x "${LINT_BIN}/ruff" && -x "${LINT_BIN}/hadolint" ]]; then

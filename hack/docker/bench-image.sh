@@ -11,11 +11,11 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "${here}/../.." && pwd)"
 cd "$root"
 
-bash scripts/docker/setup-engine.sh >/dev/null
+bash hack/docker/setup-engine.sh >/dev/null
 arch="$(dpkg --print-architecture)"
 base="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-${arch}}"
 if ! docker image inspect "$base" >/dev/null 2>&1; then
-    BOTS_BASE_IMAGE_TAG="$base" bash scripts/docker/build-base-image.sh "$arch" >/dev/null
+    BOTS_BASE_IMAGE_TAG="$base" bash hack/docker/build-base-image.sh "$arch" >/dev/null
 fi
 tag="bots-edi:bench"
 ctx="$(mktemp -d /var/tmp/bots-bench-ctx.XXXXXX)"
@@ -43,7 +43,7 @@ echo "size: $(mb "$tag") MB"
 echo "base size: $(mb "$base") MB (${base})"
 echo "layers: $(docker history -q "$tag" | wc -l)"
 
-# arm64: only if scripts/docker/multiarch-build.sh left a per-platform image behind.
+# arm64: only if hack/docker/multiarch-build.sh left a per-platform image behind.
 if docker image inspect bots-edi:multiarch-arm64 >/dev/null 2>&1; then
     echo "platform: linux/arm64"
     echo "size: $(mb bots-edi:multiarch-arm64) MB"
@@ -51,7 +51,7 @@ if docker image inspect bots-edi:multiarch-arm64 >/dev/null 2>&1; then
         echo "base size: $(mb bots-local/debian:bookworm-slim-arm64) MB (bots-local/debian:bookworm-slim-arm64)"
     fi
 else
-    echo "platform: linux/arm64: not measured (run scripts/docker/multiarch-build.sh first)"
+    echo "platform: linux/arm64: not measured (run hack/docker/multiarch-build.sh first)"
 fi
 
 echo "cold build: ${cold} s"

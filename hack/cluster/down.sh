@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # Stop the local control plane started by up.sh (npm run cluster:down).
-#   bash scripts/cluster/down.sh          # stop; keep etcd data, certificates, kubeconfig
-#   bash scripts/cluster/down.sh --wipe   # stop and delete all cluster state
+#   bash hack/cluster/down.sh          # stop; keep etcd data, certificates, kubeconfig
+#   bash hack/cluster/down.sh --wipe   # stop and delete all cluster state
 # Only the processes recorded in the cluster's pid files are signalled.
 set -euo pipefail
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every linter the project uses: ESLint and tsc (TypeScript), shellcheck on every shell script,
-# hadolint and ruff for docker/ (scripts/docker/lint.sh installs them), actionlint for the workflows.
+# hadolint and ruff for docker/ (hack/docker/lint.sh installs them), actionlint for the workflows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -8,8 +8,8 @@ echo "== eslint"
 npx eslint .
 echo "== tsc"
 npx tsc -p . --noEmit
-bash scripts/docker/lint.sh
+bash hack/docker/lint.sh
 echo "== shellcheck (all scripts)"
 mapfile -t scripts < <(git ls-files '*.sh' .ci/run policy/bin/pulumi-analyzer-policy)
 shellcheck -x "${scripts[@]}"
-bash scripts/lint/actionlint.sh
+bash hack/lint/actionlint.sh
