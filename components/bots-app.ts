@@ -1,6 +1,5 @@
 import * as docker from "@pulumi/docker";
 import * as dockerBuild from "@pulumi/docker-build";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { AppConfig } from "./config/config";
@@ -18,24 +17,12 @@ import { WebIngress } from "./kubernetes/web-ingress";
 import { WorkerDeployment } from "./kubernetes/worker-deployment";
 import { clusterProvider } from "./kubernetes/k8s-provider";
 import { labels } from "./kubernetes/labels";
-
-/** The explicit providers of one stack (default providers are disabled in Pulumi.yaml). */
-export interface BotsProviders {
-    /** The cluster this stack deploys to. */
-    k8s: k8s.Provider;
-    /** Generates the Django secret key and the superuser password. */
-    random: random.Provider;
-    /** Builds and pushes the image (build mode). */
-    dockerBuild?: dockerBuild.Provider;
-    /** Resolves an existing image tag to its digest (existing mode). */
-    docker?: docker.Provider;
-}
+import { renderBotsIni } from "./rendered/bots-ini";
+import { renderSettingsPy } from "./rendered/settings-py";
 
 export interface BotsAppArgs {
     /** The validated stack configuration. */
     config: AppConfig;
-    /** Explicit providers for every resource. */
-    providers: BotsProviders;
 }
 
 /** The stack outputs: a public contract other teams read (README, "Stack outputs"). No secret values. */
@@ -59,16 +46,24 @@ export class BotsApp extends pulumi.ComponentResource {
     constructor(name: string, args: BotsAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bots:app:BotsApp", name, {}, opts);
         const c = args.config;
-        const k8sProvider = args.providers.k8s;
         const env = c.bots.env;
 
         const image = new BotsImage(
             `${name}-image`,
             {
-                image: c.image,
-                tag: c.stack,
-                buildProvider: args.providers.dockerBuild,
-                dockerProvider: args.providers.docker,
+                repository: c.image.repository,
+                existing: c.image.reference ? { tag: c.image.reference.tag, digest: c.image.reference.digest } : undefined,
+                build:
+                    c.image.mode === "build"
+                        ? {
+                              platforms: c.image.platforms,
+                              cache: c.image.cache,
+                              botsSource: c.image.botsSource,
+                              botsSourceDir: c.image.botsSourceDir,
+                              tag: c.stack,
+                              registry: c.image.registry,
+                          }
+                        : undefined,
             },
             { parent: this },
         );
@@ -79,15 +74,22 @@ export class BotsApp extends pulumi.ComponentResource {
                 podSecurityVersion: c.kubernetes.podSecurityVersion,
                 labels: labels(env, "config"),
                 protect: c.storage.protect,
-                k8sProvider,
             },
             { parent: this },
         );
         const namespace = ns.name;
-        const sa = new BotsServiceAccount(`${name}-sa`, { namespace, labels: labels(env, "config"), k8sProvider }, { parent: this });
+        const sa = new BotsServiceAccount(`${name}-sa`, { namespace, labels: labels(env, "config") }, { parent: this });
         const config = new ConfigSecret(
             `${name}-config`,
-            { config: c, namespace, k8sProvider, randomProvider: args.providers.random },
+            {
+                namespace,
+                labels: labels(env, "config"),
+                data: configData(c),
+                secrets: { DB_PASSWORD: c.database.password, EMAIL_HOST_PASSWORD: c.bots.email.password },
+                djangoSecretKey: c.bots.djangoSecretKey,
+                superuserPassword: c.bots.superuser.password,
+                existingSecretName: c.bots.existingConfigSecret,
+            },
             { parent: this },
         );
         const data = new DataVolume(
@@ -100,7 +102,6 @@ export class BotsApp extends pulumi.ComponentResource {
                 existingClaim: c.storage.existingClaim,
                 protect: c.storage.protect,
                 labels: labels(env, "data"),
-                k8sProvider,
             },
             { parent: this },
         );
@@ -126,7 +127,6 @@ export class BotsApp extends pulumi.ComponentResource {
                 activeDeadlineSeconds: c.init.activeDeadlineSeconds,
                 backoffLimit: c.init.backoffLimit,
                 timeoutMinutes: c.init.timeoutMinutes,
-                k8sProvider,
             },
             { parent: this },
         );
@@ -134,7 +134,7 @@ export class BotsApp extends pulumi.ComponentResource {
 
         const web = new BotsWeb(
             `${name}-web`,
-            { namespace, botsEnv: env, pod, replicas: c.web.replicas, resources: c.web.resources, dependsOn: afterInit, k8sProvider },
+            { namespace, botsEnv: env, pod, replicas: c.web.replicas, resources: c.web.resources, dependsOn: afterInit },
             { parent: this },
         );
         if (c.worker.enabled) {
@@ -148,25 +148,37 @@ export class BotsApp extends pulumi.ComponentResource {
                     dirmonitorResources: c.worker.dirmonitorResources,
                     terminationGraceSeconds: c.worker.terminationGraceSeconds,
                     dependsOn: afterInit,
-                    k8sProvider,
                 },
                 { parent: this },
             );
         }
+        const e = c.engine;
         new EngineCronJob(
             `${name}-engine`,
-            { namespace, botsEnv: env, pod, engine: c.engine, dependsOn: afterInit, k8sProvider },
+            {
+                namespace,
+                botsEnv: env,
+                pod,
+                schedule: e.schedule,
+                timeZone: e.timeZone,
+                suspend: e.suspend,
+                args: e.args,
+                startingDeadlineSeconds: e.startingDeadlineSeconds,
+                activeDeadlineSeconds: e.activeDeadlineSeconds,
+                backoffLimit: e.backoffLimit,
+                successfulJobsHistory: e.successfulJobsHistory,
+                failedJobsHistory: e.failedJobsHistory,
+                terminationGraceSeconds: e.terminationGraceSeconds,
+                resources: e.resources,
+                dependsOn: afterInit,
+            },
             { parent: this },
         );
         if (c.networkPolicy) {
-            new BotsNetworkPolicy(`${name}-netpol`, { namespace, botsEnv: env, ...c.networkPolicy, k8sProvider }, { parent: this });
+            new BotsNetworkPolicy(`${name}-netpol`, { namespace, botsEnv: env, ...c.networkPolicy }, { parent: this });
         }
         const ingress = c.ingress
-            ? new WebIngress(
-                  `${name}-ingress`,
-                  { namespace, botsEnv: env, ...c.ingress, serviceName: web.serviceName, k8sProvider },
-                  { parent: this },
-              )
+            ? new WebIngress(`${name}-ingress`, { namespace, botsEnv: env, ...c.ingress, serviceName: web.serviceName }, { parent: this })
             : undefined;
 
         this.outputs = {
@@ -185,23 +197,55 @@ export class BotsApp extends pulumi.ComponentResource {
     }
 }
 
-/** Builds one stack: its explicit providers and the BotsApp. Used by index.ts and by the tests. */
-export function createApp(c: AppConfig, opts?: pulumi.ComponentResourceOptions): BotsAppOutputs {
-    const k8sProvider = clusterProvider("k8s", {
-        context: c.kubernetes.context,
-        kubeconfig: c.kubernetes.kubeconfig,
-        namespace: c.kubernetes.namespace,
-    });
-    const providers: BotsProviders = {
-        k8s: k8sProvider,
-        random: new random.Provider("random"),
-        dockerBuild: c.image.mode === "build" ? new dockerBuild.Provider("docker-build", {}) : undefined,
-        docker:
-            c.image.mode === "existing" && !c.image.ref!.includes("@sha256:")
-                ? new docker.Provider("docker", {
-                      registryAuth: c.image.registry ? [c.image.registry] : undefined,
-                  })
-                : undefined,
+/**
+ * The config Secret's plain entries: what the image reads from the environment and the rendered
+ * files. Secret entries are added by ConfigSecret.
+ */
+function configData(c: AppConfig): Record<string, string> {
+    const db = c.database;
+    return {
+        BOTSENV: c.bots.env,
+        BOTS_DB_ENGINE: db.engine,
+        DB_NAME: db.engine === "sqlite" ? `botsdb-${c.bots.env}` : db.name,
+        DB_HOST: db.host,
+        DB_PORT: db.port ? String(db.port) : "",
+        DB_USER: db.user,
+        TIME_ZONE: c.bots.timeZone,
+        ALLOWED_HOSTS: c.bots.allowedHosts.join(","),
+        CSRF_TRUSTED_ORIGINS: c.bots.csrfTrustedOrigins.join(","),
+        DEBUG: c.bots.debug ? "true" : "false",
+        LOG_LEVEL: c.bots.logLevel,
+        EMAIL_HOST: c.bots.email.host,
+        EMAIL_PORT: String(c.bots.email.port),
+        EMAIL_USE_TLS: c.bots.email.useTls ? "true" : "false",
+        EMAIL_HOST_USER: c.bots.email.user,
+        SERVER_EMAIL: c.bots.email.from,
+        ADMIN_EMAIL: c.bots.email.adminEmail,
+        SUPERUSER_USERNAME: c.bots.superuser.name,
+        SUPERUSER_EMAIL: c.bots.superuser.email,
+        "bots.ini": renderBotsIni({
+            maxRuntimeMinutes: c.engine.maxRuntimeMinutes,
+            jobqueueEnabled: c.worker.enabled,
+            logLevel: c.bots.logLevel,
+            environmentText: `${c.project}/${c.stack}`,
+        }),
+        "settings.py": renderSettingsPy(),
     };
-    return new BotsApp("bots", { config: c, providers }, opts).outputs;
+}
+
+/**
+ * Builds one stack: its explicit providers, given once to the BotsApp and inherited by every
+ * child through `{ parent: this }`. Used by index.ts and by the tests.
+ */
+export function createApp(c: AppConfig, opts?: pulumi.ComponentResourceOptions): BotsAppOutputs {
+    const providers: pulumi.ProviderResource[] = [
+        clusterProvider("k8s", { context: c.kubernetes.context, kubeconfig: c.kubernetes.kubeconfig, namespace: c.kubernetes.namespace }),
+        new random.Provider("random"),
+    ];
+    if (c.image.mode === "build") {
+        providers.push(new dockerBuild.Provider("docker-build", {}));
+    } else if (!c.image.reference?.digest) {
+        providers.push(new docker.Provider("docker", { registryAuth: c.image.registry ? [c.image.registry] : undefined }));
+    }
+    return new BotsApp("bots", { config: c }, { ...opts, providers }).outputs;
 }

@@ -23,12 +23,22 @@ export interface RegistryCredentials {
     password: pulumi.Output<string>;
 }
 
+/** An image reference split once into its parts: repository[:tag][@sha256:digest]. */
+export interface ImageReference {
+    /** Registry host and path, without tag or digest. */
+    repository: string;
+    /** Tag, when the reference has one. */
+    tag?: string;
+    /** sha256:<hex>, when the reference pins one. */
+    digest?: string;
+}
+
 export interface ImageConfig {
     mode: "build" | "existing";
     /** Repository pushed to (build mode) or read from (existing mode), without tag or digest. */
     repository: string;
-    /** existing mode: the reference operators gave (tag or digest). */
-    ref?: string;
+    /** existing mode: the reference operators gave (tag or digest), parsed. */
+    reference?: ImageReference;
     platforms: string[];
     cache: boolean;
     pullPolicy: string;
@@ -189,15 +199,23 @@ function resourcesOf(c: RawConfig, component: ResourceComponent): Resources {
 const secret = (v: string | undefined) => (v === undefined ? undefined : pulumi.secret(v));
 const orUndefined = (s: string) => (s === "" ? undefined : s);
 
-function repositoryOf(ref: string): string {
-    const noDigest = ref.split("@")[0];
-    const lastSlash = noDigest.lastIndexOf("/");
-    const colon = noDigest.lastIndexOf(":");
-    return colon > lastSlash ? noDigest.slice(0, colon) : noDigest;
+/** Splits a reference the schema has accepted; a colon after the last slash starts the tag. */
+export function parseImageReference(ref: string): ImageReference {
+    const at = ref.indexOf("@");
+    const name = at >= 0 ? ref.slice(0, at) : ref;
+    const digest = at >= 0 ? ref.slice(at + 1) : undefined;
+    const colon = name.lastIndexOf(":");
+    const hasTag = colon > name.lastIndexOf("/");
+    return {
+        repository: hasTag ? name.slice(0, colon) : name,
+        tag: hasTag ? name.slice(colon + 1) : undefined,
+        digest,
+    };
 }
 
 function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Record<SecretKey, string>>): AppConfig {
-    const repository = c.imageMode === "build" ? c.imageRepository : repositoryOf(c.imageRef);
+    const reference = c.imageMode === "existing" ? parseImageReference(c.imageRef) : undefined;
+    const repository = reference ? reference.repository : c.imageRepository;
     const namespace = c.namespace;
     const webService = "bots-web";
     const hosts = [
@@ -226,7 +244,7 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
         image: {
             mode: c.imageMode,
             repository,
-            ref: orUndefined(c.imageRef),
+            reference,
             platforms: c.imagePlatforms,
             cache: c.imageCache,
             pullPolicy: c.imagePullPolicy,

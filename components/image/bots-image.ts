@@ -2,26 +2,40 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { ImageConfig } from "../config/config";
 
 /** The docker/ folder of this repo: the build context and Dockerfile of the Bots image. */
 export const DOCKER_CONTEXT = path.resolve(__dirname, "..", "..", "docker");
 
-export interface BotsImageArgs {
-    /** Image settings from the stack config. */
-    image: ImageConfig;
+/** How to build the image (build mode). */
+export interface BotsImageBuild {
+    /** Platforms built, one cached Image each (e.g. linux/amd64). */
+    platforms: string[];
+    /** Use the registry as build cache (cache-<arch> tags beside the image). */
+    cache: boolean;
+    /** Where Bots comes from: the pinned PyPI release or a local source tree. */
+    botsSource: "pypi" | "context";
+    /** The local Bots source tree (botsSource context). */
+    botsSourceDir?: string;
     /** Tag the index is pushed under (the digest, not the tag, is what workloads use). */
     tag: string;
-    /** docker-build provider, used in build mode. */
-    buildProvider?: dockerBuild.Provider;
-    /** docker provider, used to resolve an existing tag to its digest. */
-    dockerProvider?: docker.Provider;
+    /** Credentials for the registry pushed to. */
+    registry?: dockerBuild.types.input.RegistryArgs;
+}
+
+export interface BotsImageArgs {
+    /** Repository pushed to (build) or read from (existing), without tag or digest. */
+    repository: string;
+    /** Build and push the image; exclusive with existing. */
+    build?: BotsImageBuild;
+    /** Deploy an image that exists: its tag, or its digest (then nothing is resolved). */
+    existing?: { tag?: string; digest?: string };
 }
 
 /**
  * The image every Bots container runs, always as repo@sha256:<digest>. In build mode: one cached
  * docker-build Image per platform joined by an Index (the provider's advice for multi-platform
  * registry caching). In existing mode: the given reference, resolved to its digest if it has none.
+ * Providers (docker-build, docker) come from the parent's providers.
  */
 export class BotsImage extends pulumi.ComponentResource {
     /** repo@sha256:<digest> of the image (an index/manifest list in build mode). */
@@ -31,59 +45,58 @@ export class BotsImage extends pulumi.ComponentResource {
 
     constructor(name: string, args: BotsImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bots:image:BotsImage", name, {}, opts);
-        const img = args.image;
+        const repo = args.repository;
 
-        if (img.mode === "existing") {
-            const given = img.ref!;
-            const at = given.indexOf("@sha256:");
-            this.digest =
-                at >= 0
-                    ? pulumi.output(given.slice(at + 1))
-                    : docker
-                          .getRegistryImageOutput({ name: given }, { parent: this, provider: args.dockerProvider })
-                          .apply((r) => r.sha256Digest);
+        if (args.existing) {
+            const { tag, digest } = args.existing;
+            this.digest = digest
+                ? pulumi.output(digest)
+                : docker
+                      .getRegistryImageOutput({ name: tag ? `${repo}:${tag}` : repo }, { parent: this })
+                      .apply((r) => r.sha256Digest);
         } else {
-            const registries = img.registry ? [img.registry] : undefined;
-            const perPlatform = img.platforms.map((platform) => {
+            const b = args.build!;
+            const registries = b.registry ? [b.registry] : undefined;
+            const perPlatform = b.platforms.map((platform) => {
                 const arch = platform.split("/")[1];
-                const cacheRef = `${img.repository}:cache-${arch}`;
+                const cacheRef = `${repo}:cache-${arch}`;
                 return new dockerBuild.Image(
                     `${name}-${arch}`,
                     {
                         context: {
                             location: DOCKER_CONTEXT,
                             named:
-                                img.botsSource === "context"
-                                    ? { "bots-src": { location: path.resolve(img.botsSourceDir!) } }
+                                b.botsSource === "context"
+                                    ? { "bots-src": { location: path.resolve(b.botsSourceDir!) } }
                                     : undefined,
                         },
                         dockerfile: { location: path.join(DOCKER_CONTEXT, "Dockerfile") },
                         platforms: [platform as dockerBuild.Platform],
-                        buildArgs: { BOTS_SOURCE: img.botsSource },
-                        tags: [`${img.repository}:${args.tag}-${arch}`],
+                        buildArgs: { BOTS_SOURCE: b.botsSource },
+                        tags: [`${repo}:${b.tag}-${arch}`],
                         push: true,
                         registries,
-                        cacheFrom: img.cache ? [{ registry: { ref: cacheRef } }] : undefined,
-                        cacheTo: img.cache
+                        cacheFrom: b.cache ? [{ registry: { ref: cacheRef } }] : undefined,
+                        cacheTo: b.cache
                             ? [{ registry: { ref: cacheRef, mode: dockerBuild.CacheMode.Max, imageManifest: true, ociMediaTypes: true } }]
                             : undefined,
                     },
-                    { parent: this, provider: args.buildProvider },
+                    { parent: this },
                 );
             });
             const index = new dockerBuild.Index(
                 name,
                 {
                     sources: perPlatform.map((i) => i.ref),
-                    tag: `${img.repository}:${args.tag}`,
+                    tag: `${repo}:${b.tag}`,
                     push: true,
-                    registry: img.registry,
+                    registry: b.registry,
                 },
-                { parent: this, provider: args.buildProvider },
+                { parent: this },
             );
             this.digest = index.ref.apply((ref) => ref.slice(ref.indexOf("@") + 1));
         }
-        this.ref = pulumi.interpolate`${img.repository}@${this.digest}`;
+        this.ref = pulumi.interpolate`${repo}@${this.digest}`;
         this.registerOutputs({ ref: this.ref, digest: this.digest });
     }
 }

@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Resources } from "../config/config";
 import {
     BOTS_DATA_ROOT,
     BOTS_UID,
@@ -77,7 +76,7 @@ export function botsContainer(
     p: BotsPodArgs,
     name: string,
     args: string[],
-    resources: Resources,
+    resources: k8s.types.input.core.v1.ResourceRequirements,
     extra: Partial<Container> = {},
 ): Container {
     return {

@@ -2,25 +2,27 @@ import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { AppConfig } from "../config/config";
-import { renderBotsIni } from "../rendered/bots-ini";
-import { labels } from "./labels";
-import { renderSettingsPy } from "../rendered/settings-py";
 
 export interface ConfigSecretArgs {
-    /** The validated stack configuration. */
-    config: AppConfig;
     /** Namespace the Secret lives in. */
     namespace: pulumi.Input<string>;
-    /** Kubernetes provider of this stack. */
-    k8sProvider: k8s.Provider;
-    /** random provider of this stack (default providers are disabled). */
-    randomProvider: random.Provider;
+    /** Labels to put on it. */
+    labels: Record<string, string>;
+    /** Plain entries: environment values and the rendered files (bots.ini, settings.py). */
+    data: Record<string, string>;
+    /** Supplied secret entries by key (database and mail passwords); an unset one is stored empty. */
+    secrets: Record<string, pulumi.Input<string> | undefined>;
+    /** DJANGO_SECRET_KEY; generated with @pulumi/random when not supplied. */
+    djangoSecretKey?: pulumi.Input<string>;
+    /** SUPERUSER_PASSWORD; generated with @pulumi/random when not supplied. */
+    superuserPassword?: pulumi.Input<string>;
+    /** Use this existing Secret as it is instead of creating one. */
+    existingSecretName?: string;
 }
 
 /**
  * The config Secret every Bots pod reads: bots.ini and settings.py as files, the rest as environment
- * variables. With existingConfigSecret nothing is created and the named Secret is used as it is.
+ * variables. With existingSecretName nothing is created and the named Secret is used as it is.
  */
 export class ConfigSecret extends pulumi.ComponentResource {
     /** Name of the Secret the pods read. */
@@ -30,71 +32,37 @@ export class ConfigSecret extends pulumi.ComponentResource {
 
     constructor(name: string, args: ConfigSecretArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bots:k8s:ConfigSecret", name, {}, opts);
-        const { config: c } = args;
 
-        if (c.bots.existingConfigSecret) {
-            this.secretName = pulumi.output(c.bots.existingConfigSecret);
+        if (args.existingSecretName) {
+            this.secretName = pulumi.output(args.existingSecretName);
             // Its contents are not ours to read: a change needs a manual rollout restart (README).
-            this.checksum = pulumi.output(sha256(`existing:${c.bots.existingConfigSecret}`));
+            this.checksum = pulumi.output(sha256(`existing:${args.existingSecretName}`));
             this.registerOutputs({ secretName: this.secretName, checksum: this.checksum });
             return;
         }
 
-        const randomOpts = { parent: this, provider: args.randomProvider };
+        const randomOpts = { parent: this };
         const djangoSecretKey =
-            c.bots.djangoSecretKey ??
+            args.djangoSecretKey ??
             new random.RandomPassword(`${name}-django-secret-key`, { length: 64, special: true, overrideSpecial: "!#%*+-=_~" }, randomOpts)
                 .result;
         const superuserPassword =
-            c.bots.superuser.password ??
+            args.superuserPassword ??
             new random.RandomPassword(`${name}-superuser-password`, { length: 24, special: false }, randomOpts).result;
 
-        const db = c.database;
-        const plain: Record<string, string> = {
-            BOTSENV: c.bots.env,
-            BOTS_DB_ENGINE: db.engine,
-            DB_NAME: db.engine === "sqlite" ? `botsdb-${c.bots.env}` : db.name,
-            DB_HOST: db.host,
-            DB_PORT: db.port ? String(db.port) : "",
-            DB_USER: db.user,
-            TIME_ZONE: c.bots.timeZone,
-            ALLOWED_HOSTS: c.bots.allowedHosts.join(","),
-            CSRF_TRUSTED_ORIGINS: c.bots.csrfTrustedOrigins.join(","),
-            DEBUG: c.bots.debug ? "true" : "false",
-            LOG_LEVEL: c.bots.logLevel,
-            EMAIL_HOST: c.bots.email.host,
-            EMAIL_PORT: String(c.bots.email.port),
-            EMAIL_USE_TLS: c.bots.email.useTls ? "true" : "false",
-            EMAIL_HOST_USER: c.bots.email.user,
-            SERVER_EMAIL: c.bots.email.from,
-            ADMIN_EMAIL: c.bots.email.adminEmail,
-            SUPERUSER_USERNAME: c.bots.superuser.name,
-            SUPERUSER_EMAIL: c.bots.superuser.email,
-            "bots.ini": renderBotsIni({
-                maxRuntimeMinutes: c.engine.maxRuntimeMinutes,
-                jobqueueEnabled: c.worker.enabled,
-                logLevel: c.bots.logLevel,
-                environmentText: `${c.project}/${c.stack}`,
-            }),
-            "settings.py": renderSettingsPy(),
-        };
+        const supplied = Object.fromEntries(Object.entries(args.secrets).map(([k, v]) => [k, pulumi.output(v ?? "")]));
         const stringData = pulumi
-            .all({
-                DJANGO_SECRET_KEY: djangoSecretKey,
-                SUPERUSER_PASSWORD: superuserPassword,
-                DB_PASSWORD: db.password ?? pulumi.output(""),
-                EMAIL_HOST_PASSWORD: c.bots.email.password ?? pulumi.output(""),
-            })
-            .apply((secrets) => ({ ...plain, ...secrets }));
+            .all({ DJANGO_SECRET_KEY: djangoSecretKey, SUPERUSER_PASSWORD: superuserPassword, ...supplied })
+            .apply((secrets) => ({ ...args.data, ...secrets }));
 
         const secret = new k8s.core.v1.Secret(
             name,
             {
-                metadata: { namespace: args.namespace, labels: labels(c.bots.env, "config") },
+                metadata: { namespace: args.namespace, labels: args.labels },
                 type: "Opaque",
                 stringData: pulumi.secret(stringData),
             },
-            { parent: this, provider: args.k8sProvider },
+            { parent: this },
         );
 
         this.secretName = secret.metadata.name;

@@ -16,8 +16,6 @@ export interface DataVolumeArgs {
     protect: boolean;
     /** Labels to put on it. */
     labels: Record<string, string>;
-    /** Kubernetes provider of this stack. */
-    k8sProvider: k8s.Provider;
 }
 
 /** The shared EDI data volume (botssys, usersys, files), mounted by every Bots pod. */
@@ -46,8 +44,7 @@ export class DataVolume extends pulumi.ComponentResource {
                 },
                 {
                     parent: this,
-                    provider: args.k8sProvider,
-                    protect: args.protect,
+                        protect: args.protect,
                     retainOnDelete: args.protect,
                 },
             );

@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Resources } from "../config/config";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
 import { sha256 } from "./config-secret";
 import { labels } from "./labels";
@@ -13,15 +12,13 @@ export interface DbInitJobArgs {
     /** What every Bots pod shares. */
     pod: BotsPodArgs;
     /** Requests and limits of the init container. */
-    resources: Resources;
+    resources: k8s.types.input.core.v1.ResourceRequirements;
     /** Kubernetes stops a run that takes longer (seconds). */
     activeDeadlineSeconds: number;
     /** Retries of a failed run. */
     backoffLimit: number;
     /** How long `pulumi up` waits for the Job to complete (minutes). */
     timeoutMinutes: number;
-    /** Kubernetes provider of this stack. */
-    k8sProvider: k8s.Provider;
 }
 
 /**
@@ -64,7 +61,6 @@ export class DbInitJob extends pulumi.ComponentResource {
             },
             {
                 parent: this,
-                provider: args.k8sProvider,
                 customTimeouts: { create: `${args.timeoutMinutes}m`, update: `${args.timeoutMinutes}m` },
             },
         );

@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { EngineConfig } from "../config/config";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
 import { labels } from "./labels";
 import { ENGINE_NO_RETRY_EXIT_CODES } from "../image/runtime-contract";
@@ -12,12 +11,30 @@ export interface EngineCronJobArgs {
     botsEnv: string;
     /** What every Bots pod shares. */
     pod: BotsPodArgs;
-    /** Schedule, deadlines, history and resources of the engine. */
-    engine: EngineConfig;
+    /** Cron schedule, five fields. */
+    schedule: string;
+    /** IANA time zone the schedule is read in. */
+    timeZone: string;
+    /** Pause the schedule without deleting anything. */
+    suspend: boolean;
+    /** bots-engine arguments after the service type (run commands, route ids). */
+    args: string[];
+    /** A run that cannot start within this many seconds of its time is skipped. */
+    startingDeadlineSeconds: number;
+    /** Kubernetes stops a run that takes longer (seconds). */
+    activeDeadlineSeconds: number;
+    /** Retries of a run that failed for other reasons than EDI errors or the lock. */
+    backoffLimit: number;
+    /** Finished Jobs kept. */
+    successfulJobsHistory: number;
+    /** Failed Jobs kept. */
+    failedJobsHistory: number;
+    /** Time given to a running engine on shutdown (seconds). */
+    terminationGraceSeconds: number;
+    /** Requests and limits of the engine container. */
+    resources: k8s.types.input.core.v1.ResourceRequirements;
     /** Resources the CronJob waits for (the db-init Job). */
     dependsOn: pulumi.Resource[];
-    /** Kubernetes provider of this stack. */
-    k8sProvider: k8s.Provider;
 }
 
 /**
@@ -31,25 +48,24 @@ export class EngineCronJob extends pulumi.ComponentResource {
 
     constructor(name: string, args: EngineCronJobArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bots:k8s:EngineCronJob", name, {}, opts);
-        const e = args.engine;
         const cron = new k8s.batch.v1.CronJob(
             name,
             {
                 metadata: { name: "bots-engine", namespace: args.namespace, labels: labels(args.botsEnv, "engine") },
                 spec: {
-                    schedule: e.schedule,
-                    timeZone: e.timeZone,
-                    suspend: e.suspend,
+                    schedule: args.schedule,
+                    timeZone: args.timeZone,
+                    suspend: args.suspend,
                     concurrencyPolicy: "Forbid",
                     // Without it a Forbid CronJob gives up silently after 100 missed schedules.
-                    startingDeadlineSeconds: e.startingDeadlineSeconds,
-                    successfulJobsHistoryLimit: e.successfulJobsHistory,
-                    failedJobsHistoryLimit: e.failedJobsHistory,
+                    startingDeadlineSeconds: args.startingDeadlineSeconds,
+                    successfulJobsHistoryLimit: args.successfulJobsHistory,
+                    failedJobsHistoryLimit: args.failedJobsHistory,
                     jobTemplate: {
                         metadata: { labels: labels(args.botsEnv, "engine") },
                         spec: {
-                            backoffLimit: e.backoffLimit,
-                            activeDeadlineSeconds: e.activeDeadlineSeconds,
+                            backoffLimit: args.backoffLimit,
+                            activeDeadlineSeconds: args.activeDeadlineSeconds,
                             podFailurePolicy: {
                                 rules: [
                                     {
@@ -63,15 +79,15 @@ export class EngineCronJob extends pulumi.ComponentResource {
                                 metadata: { labels: labels(args.botsEnv, "engine"), annotations: podAnnotations(args.pod) },
                                 spec: botsPodSpec(
                                     args.pod,
-                                    [botsContainer(args.pod, "engine", ["engine", ...e.args], e.resources)],
-                                    { restartPolicy: "Never", terminationGracePeriodSeconds: e.terminationGraceSeconds },
+                                    [botsContainer(args.pod, "engine", ["engine", ...args.args], args.resources)],
+                                    { restartPolicy: "Never", terminationGracePeriodSeconds: args.terminationGraceSeconds },
                                 ),
                             },
                         },
                     },
                 },
             },
-            { parent: this, provider: args.k8sProvider, dependsOn: args.dependsOn },
+            { parent: this, dependsOn: args.dependsOn },
         );
         this.name = cron.metadata.name;
         this.registerOutputs({ name: this.name });

@@ -10,8 +10,6 @@ export interface BotsNamespaceArgs {
     labels: Record<string, string>;
     /** Protect the namespace like the data volume: deleting it would delete the claim inside it. */
     protect: boolean;
-    /** Kubernetes provider of this stack. */
-    k8sProvider: k8s.Provider;
 }
 
 /**
@@ -33,7 +31,7 @@ export class BotsNamespace extends pulumi.ComponentResource {
         const ns = new k8s.core.v1.Namespace(
             name,
             { metadata: { name: args.name, labels: { ...args.labels, ...psa } } },
-            { parent: this, provider: args.k8sProvider, protect: args.protect, retainOnDelete: args.protect },
+            { parent: this, protect: args.protect, retainOnDelete: args.protect },
         );
         this.name = ns.metadata.name;
         this.registerOutputs({ name: this.name });

@@ -12,8 +12,6 @@ export interface BotsNetworkPolicyArgs {
     ingressNamespaces: string[];
     /** CIDRs Bots pods may connect to (database, partners, SMTP); empty leaves egress open. */
     egressCidrs: string[];
-    /** Kubernetes provider of this stack. */
-    k8sProvider: k8s.Provider;
 }
 
 /**
@@ -25,7 +23,7 @@ export interface BotsNetworkPolicyArgs {
 export class BotsNetworkPolicy extends pulumi.ComponentResource {
     constructor(name: string, args: BotsNetworkPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bots:k8s:NetworkPolicy", name, {}, opts);
-        const child = { parent: this, provider: args.k8sProvider };
+        const child = { parent: this };
         const meta = (suffix: string) => ({ name: `bots-${suffix}`, namespace: args.namespace });
         const fromNamespace = (ns: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } });
 

@@ -6,8 +6,6 @@ export interface BotsServiceAccountArgs {
     namespace: pulumi.Input<string>;
     /** Labels to put on it. */
     labels: Record<string, string>;
-    /** Kubernetes provider of this stack. */
-    k8sProvider: k8s.Provider;
 }
 
 /** The one ServiceAccount all Bots pods run as. Bots never calls the Kubernetes API: no token, no RBAC. */
@@ -23,7 +21,7 @@ export class BotsServiceAccount extends pulumi.ComponentResource {
                 metadata: { name: "bots", namespace: args.namespace, labels: args.labels },
                 automountServiceAccountToken: false,
             },
-            { parent: this, provider: args.k8sProvider },
+            { parent: this },
         );
         this.name = sa.metadata.name;
         this.registerOutputs({ name: this.name });

@@ -17,8 +17,6 @@ export interface WebIngressArgs {
     clusterIssuer?: string;
     /** Name of the web Service. */
     serviceName: pulumi.Input<string>;
-    /** Kubernetes provider of this stack. */
-    k8sProvider: k8s.Provider;
 }
 
 /** Exposes the web UI under a host name, optionally with TLS. */
@@ -61,7 +59,7 @@ export class WebIngress extends pulumi.ComponentResource {
                     ],
                 },
             },
-            { parent: this, provider: args.k8sProvider },
+            { parent: this },
         );
         this.url = `${args.tlsSecret ? "https" : "http"}://${args.host}/`;
         this.registerOutputs({ url: this.url });

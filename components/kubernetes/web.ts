@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Resources } from "../config/config";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
 import { labels, selectorLabels } from "./labels";
 import { HEALTH_PATHS, WEB_PORT } from "../image/runtime-contract";
@@ -15,11 +14,9 @@ export interface BotsWebArgs {
     /** Number of web server pods. */
     replicas: number;
     /** Requests and limits of the web container. */
-    resources: Resources;
+    resources: k8s.types.input.core.v1.ResourceRequirements;
     /** Resources the Deployment waits for (the db-init Job). */
     dependsOn: pulumi.Resource[];
-    /** Kubernetes provider of this stack. */
-    k8sProvider: k8s.Provider;
 }
 
 // Probes send Host: localhost, which is always in ALLOWED_HOSTS, so Django answers them.
@@ -37,7 +34,7 @@ export class BotsWeb extends pulumi.ComponentResource {
 
     constructor(name: string, args: BotsWebArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bots:k8s:BotsWeb", name, {}, opts);
-        const child = { parent: this, provider: args.k8sProvider };
+        const child = { parent: this };
         const selector = selectorLabels(args.botsEnv, "web");
         const meta = { name: "bots-web", namespace: args.namespace, labels: labels(args.botsEnv, "web") };
 

@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Resources } from "../config/config";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
 import { labels, selectorLabels } from "./labels";
 import { healthcheckCommand } from "../image/runtime-contract";
@@ -13,15 +12,13 @@ export interface WorkerDeploymentArgs {
     /** What every Bots pod shares. */
     pod: BotsPodArgs;
     /** Requests and limits of the job queue container. */
-    jobqueueResources: Resources;
+    jobqueueResources: k8s.types.input.core.v1.ResourceRequirements;
     /** Requests and limits of the directory monitor container. */
-    dirmonitorResources: Resources;
+    dirmonitorResources: k8s.types.input.core.v1.ResourceRequirements;
     /** Time given to running engine jobs on shutdown (seconds). */
     terminationGraceSeconds: number;
     /** Resources the Deployment waits for (the db-init Job). */
     dependsOn: pulumi.Resource[];
-    /** Kubernetes provider of this stack. */
-    k8sProvider: k8s.Provider;
 }
 
 const exec = (check: Parameters<typeof healthcheckCommand>[0], extra: Partial<k8s.types.input.core.v1.Probe>) => ({
@@ -69,7 +66,7 @@ export class WorkerDeployment extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this, provider: args.k8sProvider, dependsOn: args.dependsOn },
+            { parent: this, dependsOn: args.dependsOn },
         );
         this.name = deployment.metadata.name;
         this.registerOutputs({ name: this.name });
