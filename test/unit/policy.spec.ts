@@ -10,7 +10,8 @@ import {
     StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import { POD_SPEC_PATHS, PVC_TYPE, STACK_TYPE, policies } from "../../policy/lib/resources";
+import { POD_SPEC_PATHS, PVC_TYPE, STACK_TYPE } from "../../policy/lib/resources";
+import { policies } from "../../policy/policies";
 import { REPO, StackInput, StackRun, runStack } from "../support/harness";
 import { GENERATED, PROJECT, Recorded } from "../support/mocks";
 import { typeCheck } from "../support/typecheck";
