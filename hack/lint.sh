@@ -8,13 +8,13 @@
 # docker/; actionlint on the workflows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=docker/lint-tools.sh
+. hack/docker/lint-tools.sh
+ensure_lint_tools
 # shellcheck source=tools/node.sh
 . hack/tools/node.sh
 bots_node_ensure
 bash scripts/bootstrap.sh
-# shellcheck source=docker/lint-tools.sh
-. hack/docker/lint-tools.sh
-ensure_lint_tools
 echo "== eslint"
 npx eslint .
 for project in . policy examples/consumer; do
