@@ -12,8 +12,8 @@ export LINT_BIN
 lint_apt_install() {
     if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
         echo "lint-tools: installing Debian's $*" >&2
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null ||
-            { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "$@" >/dev/null ||
+            { apt-get -o DPkg::Lock::Timeout=300 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "$@" >/dev/null; }
     else
         echo "lint-tools: missing $*: apt-get install $*" >&2
         return 1

@@ -38,7 +38,7 @@ bots_node_bootstrap_npm() {
   command -v npm >/dev/null 2>&1 && return 0
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "node.sh: installing Debian's npm, only to fetch Node.js $BOTS_NODE_VERSION from the npm registry" >&2
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+    apt-get -o DPkg::Lock::Timeout=300 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq npm >/dev/null
   else
     echo "node.sh: npm is needed once to fetch Node.js $BOTS_NODE_VERSION: apt-get install npm (or any Node.js installer)" >&2
     return 1
