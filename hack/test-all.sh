@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # The README's test command: runs every test tier and ends with one line "N passed, N failed"
 # totalled over them. TIERS="unit image" runs a subset. A tier that dies before reporting counts as
 # one failure, so a broken tier can never look green.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
+# shellcheck source=tools/node.sh
+. hack/tools/node.sh
+bots_node_ensure || exit 1
 bash scripts/bootstrap.sh || exit 1
 
 TEST_COUNTS_FILE=$(mktemp)

@@ -25,8 +25,10 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-# shellcheck source=tools/env.sh
+# shellcheck source=../hack/tools/env.sh
 . hack/tools/env.sh
+# Node.js 24 from the tools cache, first on PATH: the language host runs the program with it.
+bots_node_ensure
 
 STATE="${BOTS_STATE_DIR:-$BOTS_TOOLS_CACHE/state}"
 STACK="${BOTS_LOCAL_STACK:-local}"

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # sourced: the variables are used by lib.sh and build-all.sh
-# Versions of the tools built from Go modules for the end-to-end tier.
+# Versions of the tools: Node.js (below) and those built from Go modules for the end-to-end tier.
 # Sourced by build-all.sh and env.sh; each tool lands in
 #   ${BOTS_TOOLS_CACHE:-$HOME/.cache/bots-edi-deploy}/<tool>-<version>/bin
 # so changing a version here makes the next build-all.sh build it afresh.
@@ -33,3 +33,12 @@ BOTS_RANDOM_STANDIN_VERSION=0.1.0
 BOTS_KUBERNETES_VERSION=1.35.4
 BOTS_ETCD_VERSION=3.6.16
 BOTS_KWOK_VERSION=0.8.0
+
+# Node.js for everything here (npm ci, lint, tests, the language host): the npm registry's
+# node-linux-<arch> package and the npm that Node.js 24.21.0 ships (11.19.0), fetched with
+# `npm pack` and checked against these integrity hashes (hack/tools/node.sh).
+BOTS_NODE_VERSION=24.21.0
+BOTS_NODE_INTEGRITY_X64=sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReOJriLRa4e8yEqQBYCnLyPNAs7Q==
+BOTS_NODE_INTEGRITY_ARM64=sha512-FpJRPEz2OvvTLfjIOlNGFY9JLPMKgl5m+d4oGYBLg24kJ1mmvN1Zl/HPJgF4HDaJ51ISev1l1cRZ/DM+keXW5g==
+BOTS_NPM_VERSION=11.19.0
+BOTS_NPM_INTEGRITY=sha512-SDd/hHg3KqHE5Ht2NHWxNYNtqCQ2pXAPLl6OtQhPyED5PHsRfrOtO199MZTIG2cQoQ1ZRI9t28shrD+2cr3AAw==

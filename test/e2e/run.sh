@@ -16,6 +16,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 # shellcheck source=../../hack/tools/env.sh
 . hack/tools/env.sh
+bots_node_ensure
 
 start=$(date +%s)
 bash hack/tools/build-all.sh

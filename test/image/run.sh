@@ -12,6 +12,10 @@ root="$(cd "${here}/../.." && pwd)"
 cd "$root"
 
 start=$(date +%s)
+# shellcheck source=hack/tools/node.sh
+source hack/tools/node.sh
+bots_node_ensure
+bash scripts/bootstrap.sh
 bash hack/docker/setup-engine.sh
 # shellcheck source=hack/docker/lint-tools.sh
 source hack/docker/lint-tools.sh

@@ -15,6 +15,7 @@ interface Declared {
 const project = parse(fs.readFileSync(path.join(REPO, "Pulumi.yaml"), "utf8")) as { config: Record<string, Declared> };
 const declared = Object.entries(project.config).filter(([k]) => !k.includes(":"));
 const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
+const reference = fs.readFileSync(path.join(REPO, "docs", "configuration.md"), "utf8");
 const schemaKeys = Object.keys(rawConfigSchema.shape);
 
 describe("documentation and declared config stay in step with the code", () => {
@@ -44,17 +45,17 @@ describe("documentation and declared config stay in step with the code", () => {
         assert.deepStrictEqual(raw.value, ["*"]);
     });
 
-    it("README documents every config key with its type and default", () => {
+    it("docs/configuration.md documents every config key with its type and default", () => {
         for (const key of SECRET_KEYS) {
-            const row = readme.split("\n").find((l) => l.startsWith(`| \`${key}\` | string | *(secret, optional)* |`));
-            assert.ok(row, `README has no secret row for ${key}`);
+            const row = reference.split("\n").find((l) => l.startsWith(`| \`${key}\` | string | *(secret, optional)* |`));
+            assert.ok(row, `docs/configuration.md has no secret row for ${key}`);
         }
         for (const [key, d] of declared) {
-            const row = readme.split("\n").find((l) => l.startsWith(`| \`${key}\` |`));
-            assert.ok(row, `README has no row for ${key}`);
-            assert.ok(row.includes(`| ${d.type} |`), `README row for ${key} lacks its type ${d.type}`);
+            const row = reference.split("\n").find((l) => l.startsWith(`| \`${key}\` |`));
+            assert.ok(row, `docs/configuration.md has no row for ${key}`);
+            assert.ok(row.includes(`| ${d.type} |`), `docs/configuration.md row for ${key} lacks its type ${d.type}`);
             if (d.default !== undefined) {
-                assert.ok(row.includes(`\`${JSON.stringify(d.default)}\``), `README row for ${key} lacks its default`);
+                assert.ok(row.includes(`\`${JSON.stringify(d.default)}\``), `docs/configuration.md row for ${key} lacks its default`);
             }
         }
     });

@@ -2,48 +2,22 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import * as ts from "typescript";
+import type * as ts from "typescript";
 import { OPTIONAL_OUTPUTS, REQUIRED_OUTPUTS, readBotsOutputs } from "../../examples/consumer/bots-outputs";
 import { REPO } from "../support/harness";
+import { typeCheck } from "../support/typecheck";
 
 // examples/consumer is the typed StackReference consumer other teams copy. It must compile against
 // the program's real exports (contract-check.ts), and it must read the outputs it promises.
+// (`npm run lint` also runs `tsc -p examples/consumer`, which type-checks the whole program with it.)
 
 const CONSUMER = path.join(REPO, "examples", "consumer");
+const CONTRACT = path.join(CONSUMER, "contract-check.ts");
+const INDEX = path.join(REPO, "index.ts");
 /** An Output's value, or its error (Output's internal promise, which rejects when the value fails). */
 const settle = <T>(o: pulumi.Output<T>) => (o as unknown as { promise(): Promise<T> }).promise();
 
 const without = (o: Record<string, unknown>, key: string) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
-
-const parsedFiles = new Map<string, ts.SourceFile>();
-
-/** Type-checks examples/consumer (tsconfig.json there), optionally with index.ts's text replaced. */
-function typeCheck(indexOverride?: (text: string) => string, old?: ts.Program): { program: ts.Program; errors: string[] } {
-    const configPath = path.join(CONSUMER, "tsconfig.json");
-    const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(configPath, ts.sys.readFile).config, ts.sys, CONSUMER);
-    const host = ts.createCompilerHost(parsed.options);
-    const programIndex = path.join(REPO, "index.ts");
-    const getSourceFile = host.getSourceFile;
-    // Parsed files are shared between compiles (the .d.ts of @pulumi/* are large); index.ts may be swapped.
-    host.getSourceFile = (file, lang, onError) => {
-        if (indexOverride && path.resolve(file) === programIndex) {
-            return ts.createSourceFile(file, indexOverride(fs.readFileSync(programIndex, "utf8")), lang);
-        }
-        let sf = parsedFiles.get(file);
-        if (!sf) {
-            sf = getSourceFile.call(host, file, lang, onError);
-            if (sf) {
-                parsedFiles.set(file, sf);
-            }
-        }
-        return sf;
-    };
-    const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options, host, oldProgram: old });
-    const errors = ts
-        .getPreEmitDiagnostics(program)
-        .map((d) => `${d.file ? path.relative(REPO, d.file.fileName) : ""}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
-    return { program, errors };
-}
 
 /** The output names of the README's "Stack outputs" table. */
 function readmeOutputs(): string[] {
@@ -57,18 +31,20 @@ describe("examples/consumer (typed StackReference consumer)", function () {
     let clean: ts.Program;
 
     it("compiles with tsc against the program's real exports", () => {
-        const { program, errors } = typeCheck();
+        const { program, errors } = typeCheck(CONSUMER);
         clean = program;
         assert.deepStrictEqual(errors, []);
-        assert.ok(program.getSourceFile(path.join(REPO, "index.ts")), "contract-check.ts must pull in the program's index.ts");
+        assert.ok(program.getSourceFile(INDEX), "contract-check.ts must pull in the program's index.ts");
     });
 
     it("fails to compile when an output is renamed, retyped or removed in index.ts", () => {
-        const renamed = typeCheck((t) => t.replace("export const webUrl =", "export const webURL ="), clean).errors;
+        const contractErrors = (change: (text: string) => string) =>
+            typeCheck(CONSUMER, { edit: { file: INDEX, change }, old: clean, only: [CONTRACT] }).errors;
+        const renamed = contractErrors((t) => t.replace("export const webUrl =", "export const webURL ="));
         assert.ok(renamed.some((e) => e.startsWith("examples/consumer/contract-check.ts")), `rename not caught: ${renamed.join("\n")}`);
-        const retyped = typeCheck((t) => t.replace("export const engineSchedule = app.engineSchedule;", "export const engineSchedule = app.engineSchedule.apply((s) => s.length);"), clean).errors;
+        const retyped = contractErrors((t) => t.replace("export const engineSchedule = app.engineSchedule;", "export const engineSchedule = app.engineSchedule.apply((s) => s.length);"));
         assert.ok(retyped.some((e) => e.startsWith("examples/consumer/contract-check.ts")), `type change not caught: ${retyped.join("\n")}`);
-        const removed = typeCheck((t) => t.replace(/^export const pvcName = .*$/m, ""), clean).errors;
+        const removed = contractErrors((t) => t.replace(/^export const pvcName = .*$/m, ""));
         assert.ok(removed.some((e) => e.startsWith("examples/consumer/contract-check.ts")), `removal not caught: ${removed.join("\n")}`);
     });
 

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Runs the operator procedures of README.md ("Adding a stack", "Rollback") and of
+# docs/operations.md ("Destroy everything but the data") as written, against the local cluster
+# (hack/cluster), with a file:// backend and a scratch copy of the project, then checks what they
+# left in the cluster. Only what names a real environment differs from the documents: the local
+# cluster's kubeconfig, context and storage class, SQLite instead of a database server, a file
+# backend instead of S3, and two placeholder digests (kwok runs no container, so pulls nothing).
+# Every command is printed before its output ("$ pulumi ..."); docs/operations.md quotes it.
+#
+#   bash hack/docs/operations.sh      (BOTS_KEEP_CLUSTER=1 keeps a cluster this script started)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+# shellcheck source=../tools/env.sh
+. hack/tools/env.sh
+bots_node_ensure
+bash scripts/bootstrap.sh
+bash hack/tools/build-all.sh
+
+k() { kubectl --kubeconfig "$BOTS_KUBECONFIG" --context "$BOTS_KUBE_CONTEXT" "$@"; }
+started_cluster=0
+k get --raw /readyz >/dev/null 2>&1 || started_cluster=1
+BOTS_NO_BUILD=1 bash hack/cluster/up.sh
+bash hack/cluster/storage.sh >/dev/null
+
+STACK=staging
+NS=bots-edi-staging
+digest() { printf 'registry.example.com/edi/bots@sha256:%s' "$(printf '%s' "$1" | sha256sum | cut -c1-64)"; }
+IMAGE_A="$(digest 'release A')"
+IMAGE_B="$(digest 'release B')"
+
+# A scratch project: Pulumi.<stack>.yaml is written there, never into the work tree.
+work="$(mktemp -d "${TMPDIR:-/tmp}/bots-ops-project.XXXXXX")"
+state="$(mktemp -d "${TMPDIR:-/tmp}/bots-ops-state.XXXXXX")"
+for f in Pulumi.yaml package.json tsconfig.json index.ts components node_modules policy docker; do
+  ln -s "$ROOT/$f" "$work/$f"
+done
+cleanup() {
+  k delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
+  rm -rf "$work" "$state"
+  if [ "$started_cluster" = 1 ] && [ "${BOTS_KEEP_CLUSTER:-}" != 1 ]; then
+    bash "$ROOT/hack/cluster/down.sh" || true
+  fi
+}
+trap cleanup EXIT
+if k get namespace "$NS" >/dev/null 2>&1; then
+  k delete namespace "$NS" --wait=true --timeout=180s
+fi
+
+cd "$work"
+export PULUMI_CONFIG_PASSPHRASE="bots-ops-check"
+# The documents' `pulumi up` and `destroy` ask for confirmation; this script answers yes.
+export PULUMI_SKIP_CONFIRMATIONS=true
+
+say() { printf '\n### %s\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+web_image() { k -n "$NS" get deployment bots-web -o jsonpath='{.spec.template.spec.containers[0].image}'; }
+
+say "README.md, Adding a stack"
+run pulumi login "file://$state"
+run pulumi stack init "$STACK" --secrets-provider passphrase
+run pulumi config set kubeconfig "$BOTS_KUBECONFIG"
+run pulumi config set kubeContext "$BOTS_KUBE_CONTEXT"
+run kubectl --kubeconfig "$BOTS_KUBECONFIG" --context "$BOTS_KUBE_CONTEXT" auth can-i create namespaces
+run pulumi config set namespace "$NS"
+run pulumi config set imageMode existing
+run pulumi config set imageRef "$IMAGE_A"
+run pulumi config set storageClass local-rwx
+run pulumi config set databaseEngine sqlite
+run pulumi config set protectData true
+run pulumi preview --diff --policy-pack policy
+run pulumi up --policy-pack policy
+[ "$(web_image)" = "$IMAGE_A" ] || fail "bots-web runs $(web_image), not $IMAGE_A"
+run pulumi stack output --json
+
+say "docs/operations.md, Preview: the policy pack refuses unprotected data where it must be protected"
+printf '{ "data-volume-protected": { "protectedStacks": ["prod", "%s"] } }\n' "$STACK" >policy-config.json
+run cat policy-config.json
+run pulumi config set protectData false
+if run pulumi preview --policy-pack policy --policy-pack-config policy-config.json; then
+  fail "the policy pack let an unprotected data volume through in $STACK"
+fi
+run pulumi config set protectData true
+
+say "README.md, Promotion (a newer digest)"
+run pulumi config set imageRef "$IMAGE_B"
+run pulumi up
+[ "$(web_image)" = "$IMAGE_B" ] || fail "bots-web runs $(web_image), not $IMAGE_B"
+
+say "README.md, Rollback"
+history_cmd=(pulumi stack history --json -s "$STACK")
+filter='.[] | "\(.startTime) \(.result) \(.config["bots-edi-deploy:imageRef"].value // "-")"'
+printf '$ %s | jq -r %q\n' "${history_cmd[*]}" "$filter"
+listing="$("${history_cmd[@]}" | jq -r "$filter")"
+printf '%s\n' "$listing"
+earlier="$(printf '%s\n' "$listing" | awk -v now="$IMAGE_B" '$2 == "succeeded" && $3 != now && $3 != "-" { print $3; exit }')"
+[ "$earlier" = "$IMAGE_A" ] || fail "the update history does not list $IMAGE_A as the earlier digest (got '$earlier')"
+run pulumi config set imageRef "$earlier" -s "$STACK"
+run pulumi preview --diff -s "$STACK"
+run pulumi up -s "$STACK"
+[ "$(web_image)" = "$IMAGE_A" ] || fail "after the rollback bots-web runs $(web_image), not $IMAGE_A"
+
+say "docs/operations.md, Rotate a generated secret"
+key_urn="$(pulumi stack export | jq -r '.deployment.resources[] | select(.type == "random:index/randomPassword:RandomPassword" and (.urn | endswith("::bots-config-django-secret-key"))) | .urn')"
+[ -n "$key_urn" ] || fail "no RandomPassword bots-config-django-secret-key in the stack"
+run pulumi up --replace "$key_urn"
+
+say "docs/operations.md, Destroy: a protected stack"
+if run pulumi destroy; then
+  fail "pulumi destroy deleted a stack with protected data"
+fi
+k -n "$NS" get pvc bots-data >/dev/null || fail "the refused destroy deleted the claim"
+
+say "docs/operations.md, Destroy everything but the data"
+pvc_uid="$(k -n "$NS" get pvc bots-data -o jsonpath='{.metadata.uid}')"
+ns_uid="$(k get namespace "$NS" -o jsonpath='{.metadata.uid}')"
+urns="$(pulumi stack export | jq -r '.deployment.resources[] | select(.protect) | .urn')"
+printf '$ pulumi stack export | jq -r %q\n%s\n' '.deployment.resources[] | select(.protect) | .urn' "$urns"
+while read -r urn; do
+  run pulumi state unprotect "$urn"
+done <<<"$urns"
+run pulumi destroy
+run pulumi stack rm "$STACK"
+[ "$(k -n "$NS" get pvc bots-data -o jsonpath='{.metadata.uid}')" = "$pvc_uid" ] || fail "the claim bots-data is gone"
+[ "$(k get namespace "$NS" -o jsonpath='{.metadata.uid}')" = "$ns_uid" ] || fail "the namespace $NS is gone"
+left="$(k -n "$NS" get deployments,cronjobs,jobs,services,secrets,serviceaccounts -o name | grep -v '^serviceaccount/default$' || true)"
+[ -z "$left" ] || fail "destroy left: $left"
+run kubectl --kubeconfig "$BOTS_KUBECONFIG" --context "$BOTS_KUBE_CONTEXT" -n "$NS" get pvc
+echo
+echo "operations.sh: adding a stack, promotion, rollback and destroy-all-but-the-data ran as written"

@@ -1,0 +1,44 @@
+// The shared EDI data volume survives `pulumi destroy` and its removal from the program in
+// protected stacks.
+import { mandatory } from "../../lib/pod-specs";
+import { PVC_TYPE, describe, peek, stackOfUrn } from "../../lib/resources";
+
+/** Config of data-volume-protected (`--policy-pack-config`). */
+export interface DataVolumeProtectedConfig {
+    /** Stacks whose PersistentVolumeClaims must be protected. Default ["prod"]. */
+    protectedStacks?: string[];
+    /** Require protection in every stack. Default false. */
+    requireProtection?: boolean;
+}
+
+export const dataVolumeProtected = mandatory(
+    "data-volume-protected",
+    "In prod (or the stacks listed in protectedStacks, or everywhere with requireProtection) every PersistentVolumeClaim, the shared RWX EDI data volume, has the protect option.",
+    (args, reportViolation) => {
+        if (args.type !== PVC_TYPE) {
+            return;
+        }
+        const cfg = args.getConfig<DataVolumeProtectedConfig>() ?? {};
+        const stacks = cfg.protectedStacks ?? ["prod"];
+        const stack = stackOfUrn(args.urn);
+        if (!cfg.requireProtection && !stacks.includes(stack)) {
+            return;
+        }
+        if (args.opts.protect !== true) {
+            const modes = peek(args.props, "spec", "accessModes");
+            const rwx = Array.isArray(modes) && modes.includes("ReadWriteMany") ? " (ReadWriteMany data volume)" : "";
+            reportViolation(
+                `${describe(args.type, args.props, args.name)}${rwx} is not protected in stack ${stack}: ` +
+                    "set protectData: true so `pulumi destroy` and a removed resource cannot delete the EDI data",
+            );
+        }
+    },
+    {
+        configSchema: {
+            properties: {
+                protectedStacks: { type: "array", items: { type: "string" }, default: ["prod"] },
+                requireProtection: { type: "boolean", default: false },
+            },
+        },
+    },
+);
