@@ -8,6 +8,7 @@ echo "== eslint"
 npx eslint .
 echo "== tsc"
 npx tsc -p . --noEmit
+npx ts-node hack/docs/config-reference.ts --check  # the generated config reference (npm run docs) has not drifted
 bash hack/docker/lint.sh
 echo "== shellcheck (all scripts)"
 mapfile -t scripts < <(git ls-files '*.sh' .ci/run policy/bin/pulumi-analyzer-policy)

@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { createApp } from "../../components/bots-app";
 import { AppConfig, parseConfig } from "../../components/config/config";
-import { PROJECT, Recorded, invokes, recorded, useMocks } from "./mocks";
+import { KubeconfigView } from "../../components/config/kubeconfig";
+import { PROJECT, Recorded, invokes, previousOutputs, recorded, useMocks } from "./mocks";
 
 export const REPO = path.resolve(__dirname, "..", "..");
 
@@ -29,6 +30,10 @@ export interface StackInput {
     secrets?: Record<string, string>;
     /** Keys removed from the stack file. */
     unset?: string[];
+    /** The kubeconfig the provider would read; when given, kubeContext is checked against it. */
+    kubeconfig?: KubeconfigView;
+    /** The previous deployment's stack outputs (what the StackReference to itself reads). */
+    previous?: Record<string, unknown>;
 }
 
 /** What the promotion step sets on prod: the digest dev runs (never committed to Pulumi.prod.yaml). */
@@ -40,7 +45,13 @@ export function configFor(input: StackInput): AppConfig {
     for (const k of input.unset ?? []) {
         delete values[k];
     }
-    return parseConfig({ project: PROJECT, stack: input.stack, values, secretKeys: new Set(Object.keys(input.secrets ?? {})) });
+    return parseConfig({
+        project: PROJECT,
+        stack: input.stack,
+        values,
+        secretKeys: new Set(Object.keys(input.secrets ?? {})),
+        kubeconfig: input.kubeconfig,
+    });
 }
 
 /** Resource options as the SDK saw them, per resource name (captured by a transformation). */
@@ -72,6 +83,7 @@ const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForR
 export async function runStack(input: StackInput): Promise<StackRun> {
     const config = configFor(input);
     await useMocks(input.stack);
+    previousOutputs.value = input.previous ?? {};
     recorded.length = 0;
     invokes.length = 0;
     const options = new Map<string, SeenOptions>();
