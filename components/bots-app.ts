@@ -94,7 +94,7 @@ export class BotsApp extends pulumi.ComponentResource {
                 supplied: {
                     DJANGO_SECRET_KEY: c.bots.djangoSecretKey,
                     SUPERUSER_PASSWORD: c.bots.superuser.password,
-                    DB_PASSWORD: c.database.password,
+                    DB_PASSWORD: c.database.engine === "sqlite" ? undefined : c.database.password,
                     EMAIL_HOST_PASSWORD: c.bots.email.password,
                 },
                 external: externalSecrets(c),
@@ -238,7 +238,7 @@ function externalSecrets(c: AppConfig): Partial<Record<SecretName, { name: strin
             out.EMAIL_HOST_PASSWORD = { name: existing, key: "EMAIL_HOST_PASSWORD" };
         }
     }
-    if (c.database.existingSecret) {
+    if (c.database.existingSecret && c.database.engine !== "sqlite") {
         out.DB_PASSWORD = c.database.existingSecret;
     }
     return out;
@@ -312,10 +312,16 @@ function dataVolumeVerdict(c: AppConfig): pulumi.Output<GuardResult> {
         const recorded = typeof prev === "string" ? (JSON.parse(prev) as DataVolumeSpec) : undefined;
         const verdict = guardDataVolume(recorded, planned, c.storage.changeAcknowledged);
         if (verdict.issues.length > 0) {
-            throw new ConfigError(
+            const error = new ConfigError(
                 verdict.issues.map((i) => `${c.project}:${i.key} = ${JSON.stringify(shown[i.key] ?? "")}: ${i.message}`),
                 c.stack,
             );
+            // Every resource waiting on this verdict rethrows the same error object, and the SDK
+            // prefixes `error serializing property "...":` onto its message each time; the
+            // operator must read the refusal as written, so the message ignores those writes.
+            const message = error.message;
+            Object.defineProperty(error, "message", { get: () => message, set: () => undefined });
+            throw error;
         }
         return verdict;
     });

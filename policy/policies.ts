@@ -16,6 +16,8 @@ import {
     StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
+import { prodNetworkPolicy } from "./new/prod-network-policy";
+import { secretEnv } from "./new/secret-env";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- policies read untyped Kubernetes objects */
 type Obj = Record<string, any>;
@@ -616,4 +618,6 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     longRunningProbes,
     dataVolumeProtected,
     noSecretOutputs,
+    secretEnv,
+    prodNetworkPolicy,
 ];

@@ -102,18 +102,29 @@ export async function runStack(input: StackInput): Promise<StackRun> {
             },
         ],
     });
+    // A refusal after validation (the data volume guard) rejects the outputs that wait on it; the
+    // first such rejection fails the run, as the language host's handler fails a real one.
+    let onRejection: ((e: unknown) => void) | undefined;
+    const refused = new Promise<never>((_, reject) => {
+        onRejection = (e: unknown) => reject(e);
+        process.on("unhandledRejection", onRejection);
+    });
     const resolved: Record<string, unknown> = {};
     const secretOutputs: string[] = [];
-    for (const [name, out] of Object.entries(outputs)) {
-        if (out === undefined) {
-            continue;
+    try {
+        for (const [name, out] of Object.entries(outputs)) {
+            if (out === undefined) {
+                continue;
+            }
+            resolved[name] = await Promise.race([settle(out as pulumi.Output<unknown>), refused]);
+            if (await pulumi.isSecret(out as pulumi.Output<unknown>)) {
+                secretOutputs.push(name);
+            }
         }
-        resolved[name] = await settle(out as pulumi.Output<unknown>);
-        if (await pulumi.isSecret(out as pulumi.Output<unknown>)) {
-            secretOutputs.push(name);
-        }
+        await Promise.race([waitForRPCs(), refused]);
+    } finally {
+        process.off("unhandledRejection", onRejection!);
     }
-    await waitForRPCs();
     return {
         config,
         resources: recorded.filter((r) => r.custom).map((r) => ({ ...r })),
