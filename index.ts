@@ -11,6 +11,7 @@ export const webServiceName = app.webServiceName;
 export const webUrl = app.webUrl;
 export const ingressUrl = app.ingressUrl;
 export const pvcName = app.pvcName;
+export const dataVolume = app.dataVolume;
 export const configSecretName = app.configSecretName;
 export const engineSchedule = app.engineSchedule;
 export const initJobName = app.initJobName;

@@ -2,14 +2,15 @@ import * as docker from "@pulumi/docker";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { AppConfig } from "./config/config";
+import { AppConfig, ConfigError } from "./config/config";
 import { BotsImage } from "./image/bots-image";
 import { BotsNamespace } from "./kubernetes/namespace";
-import { BotsPodArgs } from "./kubernetes/bots-pod";
+import { BotsPodArgs, SecretFile } from "./kubernetes/bots-pod";
 import { BotsServiceAccount } from "./kubernetes/service-account";
 import { BotsWeb } from "./kubernetes/web";
-import { ConfigSecret } from "./kubernetes/config-secret";
-import { DataVolume } from "./kubernetes/data-volume";
+import { ConfigSecret, sha256 } from "./kubernetes/config-secret";
+import { CLAIM_NAME, DataVolume } from "./kubernetes/data-volume";
+import { ACK_KEY, DataVolumeSpec, GuardResult, PlannedVolume, guardDataVolume } from "./kubernetes/data-volume-guard";
 import { DbInitJob } from "./kubernetes/db-init-job";
 import { EngineCronJob } from "./kubernetes/engine-cronjob";
 import { BotsNetworkPolicy } from "./kubernetes/network-policy";
@@ -17,12 +18,15 @@ import { WebIngress } from "./kubernetes/web-ingress";
 import { WorkerDeployment } from "./kubernetes/worker-deployment";
 import { clusterProvider } from "./kubernetes/k8s-provider";
 import { labels } from "./kubernetes/labels";
+import { SECRETS_READ, SecretName } from "./image/runtime-contract";
 import { renderBotsIni } from "./rendered/bots-ini";
 import { renderSettingsPy } from "./rendered/settings-py";
 
 export interface BotsAppArgs {
     /** The validated stack configuration. */
     config: AppConfig;
+    /** The data volume guard's verdict for this run (it has passed, or nothing is registered). */
+    volume: pulumi.Output<GuardResult>;
 }
 
 /** The stack outputs: a public contract other teams read (README, "Stack outputs"). No secret values. */
@@ -34,6 +38,8 @@ export interface BotsAppOutputs {
     webUrl: pulumi.Output<string>;
     ingressUrl?: pulumi.Output<string>;
     pvcName: pulumi.Output<string>;
+    /** The data claim's recorded spec (JSON), read back by the next run's data volume guard. */
+    dataVolume: pulumi.Output<string>;
     configSecretName: pulumi.Output<string>;
     engineSchedule: pulumi.Output<string>;
     initJobName: pulumi.Output<string>;
@@ -85,9 +91,13 @@ export class BotsApp extends pulumi.ComponentResource {
                 namespace,
                 labels: labels(env, "config"),
                 data: configData(c),
-                secrets: { DB_PASSWORD: c.database.password, EMAIL_HOST_PASSWORD: c.bots.email.password },
-                djangoSecretKey: c.bots.djangoSecretKey,
-                superuserPassword: c.bots.superuser.password,
+                supplied: {
+                    DJANGO_SECRET_KEY: c.bots.djangoSecretKey,
+                    SUPERUSER_PASSWORD: c.bots.superuser.password,
+                    DB_PASSWORD: c.database.engine === "sqlite" ? undefined : c.database.password,
+                    EMAIL_HOST_PASSWORD: c.bots.email.password,
+                },
+                external: externalSecrets(c),
                 existingSecretName: c.bots.existingConfigSecret,
             },
             { parent: this },
@@ -96,33 +106,38 @@ export class BotsApp extends pulumi.ComponentResource {
             `${name}-data`,
             {
                 namespace,
-                storageClass: c.storage.storageClass,
+                storageClass: args.volume.apply((v) => v.storageClassInput || undefined),
                 size: c.storage.size,
                 accessMode: c.storage.accessMode,
                 existingClaim: c.storage.existingClaim,
-                protect: c.storage.protect,
+                changeAcknowledged: c.storage.changeAcknowledged !== undefined,
                 labels: labels(env, "data"),
             },
             { parent: this },
         );
 
-        const pod: BotsPodArgs = {
-            image: image.ref,
-            imagePullPolicy: c.image.pullPolicy,
-            imagePullSecrets: c.image.pullSecrets,
-            configSecretName: config.secretName,
-            configChecksum: config.checksum,
-            claimName: data.claimName,
-            serviceAccountName: sa.name,
-            databasePasswordSecret: c.database.existingSecret,
+        /** The pod of a process kind: exactly the secret files it reads, and a checksum over them and the settings. */
+        const podFor = (kind: keyof typeof SECRETS_READ): BotsPodArgs => {
+            const secrets = SECRETS_READ[kind].map((n) => config.files[n]).filter((f): f is SecretFile => f !== undefined);
+            return {
+                image: image.ref,
+                imagePullPolicy: c.image.pullPolicy,
+                imagePullSecrets: c.image.pullSecrets,
+                configSecretName: config.secretName,
+                configChecksum: workloadChecksum(config.checksum, secrets),
+                secrets,
+                claimName: data.claimName,
+                serviceAccountName: sa.name,
+            };
         };
+        const pod = podFor("service");
 
         const init = new DbInitJob(
             `${name}-db-init`,
             {
                 namespace,
                 botsEnv: env,
-                pod,
+                pod: podFor("init"),
                 resources: c.init.resources,
                 activeDeadlineSeconds: c.init.activeDeadlineSeconds,
                 backoffLimit: c.init.backoffLimit,
@@ -189,6 +204,7 @@ export class BotsApp extends pulumi.ComponentResource {
             webUrl: pulumi.interpolate`http://${web.serviceName}.${namespace}.svc.cluster.local:${web.port}/`,
             ingressUrl: ingress ? pulumi.output(ingress.url) : undefined,
             pvcName: data.claimName,
+            dataVolume: data.spec.apply((spec) => JSON.stringify(spec)),
             configSecretName: config.secretName,
             engineSchedule: pulumi.output(c.engine.schedule),
             initJobName: init.jobName,
@@ -198,8 +214,39 @@ export class BotsApp extends pulumi.ComponentResource {
 }
 
 /**
+ * A workload's checksum: the settings' digest and the Secrets (by name) and keys it mounts. Each
+ * secret value is an autonamed Secret that a new value replaces, so its name is the value's
+ * version; no digest of a secret value (a weak password could be guessed from it) is shown.
+ */
+function workloadChecksum(settings: pulumi.Input<string>, secrets: SecretFile[]): pulumi.Output<string> {
+    return pulumi
+        .all([settings, ...secrets.map((s) => s.secretName)])
+        .apply(([base, ...names]) => sha256([base, ...secrets.map((s, i) => `${s.name}=${names[i]}/${s.key}`)].join("\n")));
+}
+
+/** Secret values that live in Secrets the stack does not own, and where. */
+function externalSecrets(c: AppConfig): Partial<Record<SecretName, { name: string; key: string }>> {
+    const out: Partial<Record<SecretName, { name: string; key: string }>> = {};
+    const existing = c.bots.existingConfigSecret;
+    if (existing) {
+        out.DJANGO_SECRET_KEY = { name: existing, key: "DJANGO_SECRET_KEY" };
+        out.SUPERUSER_PASSWORD = { name: existing, key: "SUPERUSER_PASSWORD" };
+        if (c.database.engine !== "sqlite") {
+            out.DB_PASSWORD = { name: existing, key: "DB_PASSWORD" };
+        }
+        if (c.bots.email.user !== "") {
+            out.EMAIL_HOST_PASSWORD = { name: existing, key: "EMAIL_HOST_PASSWORD" };
+        }
+    }
+    if (c.database.existingSecret && c.database.engine !== "sqlite") {
+        out.DB_PASSWORD = c.database.existingSecret;
+    }
+    return out;
+}
+
+/**
  * The config Secret's plain entries: what the image reads from the environment and the rendered
- * files. Secret entries are added by ConfigSecret.
+ * files. Secret values are never among them: ConfigSecret keeps each in a Secret of its own.
  */
 function configData(c: AppConfig): Record<string, string> {
     const db = c.database;
@@ -233,9 +280,58 @@ function configData(c: AppConfig): Record<string, string> {
     };
 }
 
+/** The claim this run's config asks for. */
+function plannedVolume(c: AppConfig): PlannedVolume {
+    return {
+        namespace: c.kubernetes.namespace,
+        claimName: c.storage.existingClaim ?? CLAIM_NAME,
+        existingClaim: c.storage.existingClaim !== undefined,
+        storageClass: c.storage.storageClass ?? "",
+        accessMode: c.storage.accessMode,
+        size: c.storage.size,
+    };
+}
+
+/**
+ * The data volume guard (components/kubernetes/data-volume-guard.ts) on the spec the previous
+ * deployment recorded, read through a StackReference to this very stack. Rejects with a
+ * ConfigError naming each key when the change is not acknowledged.
+ */
+function dataVolumeVerdict(c: AppConfig): pulumi.Output<GuardResult> {
+    const self = new pulumi.StackReference("previous-deployment", { name: `${pulumi.getOrganization()}/${c.project}/${c.stack}` });
+    const planned = plannedVolume(c);
+    const shown: Record<string, string | undefined> = {
+        namespace: c.kubernetes.namespace,
+        existingClaim: c.storage.existingClaim ?? "",
+        storageClass: c.storage.storageClass ?? "",
+        storageAccessMode: c.storage.accessMode,
+        storageSize: c.storage.size,
+        [ACK_KEY]: c.storage.changeAcknowledged,
+    };
+    return self.getOutput("dataVolume").apply((prev) => {
+        const recorded = typeof prev === "string" ? (JSON.parse(prev) as DataVolumeSpec) : undefined;
+        const verdict = guardDataVolume(recorded, planned, c.storage.changeAcknowledged);
+        if (verdict.issues.length > 0) {
+            const error = new ConfigError(
+                verdict.issues.map((i) => `${c.project}:${i.key} = ${JSON.stringify(shown[i.key] ?? "")}: ${i.message}`),
+                c.stack,
+            );
+            // Every resource waiting on this verdict rethrows the same error object, and the SDK
+            // prefixes `error serializing property "...":` onto its message each time; the
+            // operator must read the refusal as written, so the message ignores those writes.
+            const message = error.message;
+            Object.defineProperty(error, "message", { get: () => message, set: () => undefined });
+            throw error;
+        }
+        return verdict;
+    });
+}
+
 /**
  * Builds one stack: its explicit providers, given once to the BotsApp and inherited by every
- * child through `{ parent: this }`. Used by index.ts and by the tests.
+ * child through `{ parent: this }`. Used by index.ts and by the tests. Nothing under the BotsApp is
+ * registered before the data volume guard has passed: the BotsApp depends on its verdict, and every
+ * child waits for its parent.
  */
 export function createApp(c: AppConfig, opts?: pulumi.ComponentResourceOptions): BotsAppOutputs {
     const providers: pulumi.ProviderResource[] = [
@@ -247,5 +343,6 @@ export function createApp(c: AppConfig, opts?: pulumi.ComponentResourceOptions):
     } else if (!c.image.reference?.digest) {
         providers.push(new docker.Provider("docker", { registryAuth: c.image.registry ? [c.image.registry] : undefined }));
     }
-    return new BotsApp("bots", { config: c }, { ...opts, providers }).outputs;
+    const volume = dataVolumeVerdict(c);
+    return new BotsApp("bots", { config: c, volume }, { ...opts, providers, dependsOn: volume.apply(() => []) }).outputs;
 }

@@ -21,6 +21,7 @@ for project in . policy examples/consumer; do
     echo "== tsc -p $project"
     npx tsc -p "$project" --noEmit
 done
+npx ts-node hack/docs/config-reference.ts --check  # the generated config reference (npm run docs) has not drifted
 bash hack/docker/lint.sh
 echo "== shellcheck (all scripts)"
 mapfile -t scripts < <(git ls-files '*.sh' .ci/run policy/bin/pulumi-analyzer-policy)

@@ -1,13 +1,16 @@
 import { z } from "zod";
-import { isValidCronSchedule } from "./cron";
+import { cronScheduleProblem } from "./cron";
+import { allowedHost, emailAddress, senderAddress, serverHost } from "./django-rules";
+import { dns1123Label, dns1123Subdomain, ianaTimeZone, ingressHost, ownNamespace, secretDataKey } from "./k8s-rules";
+import { cidrProblem } from "./net";
 import { parseCpu, parseMemory } from "./quantity";
 
-// The stack configuration as operators write it: flat keys, the same names, types and defaults as the
-// `config:` block of Pulumi.yaml (a unit test keeps the two in step). Values arrive as strings from
-// the Pulumi engine, so each field parses its string form and says what it allows when it cannot.
+// The stack configuration as operators write it: flat keys. This file is the one description of
+// every key: its type, default, rule and meaning. `npm run docs` generates the `config:` block of
+// Pulumi.yaml and the reference in docs/configuration.md from it, and lint fails when they drift.
+// Values arrive as strings from the Pulumi engine, so each field parses its string form and says
+// what it allows when it cannot.
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS_NAME = /^(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 const ENGINE_RUN_FLAGS = ["--new", "--resend", "--rereceive", "--automaticretrycommunication", "--cleanup"];
@@ -16,228 +19,349 @@ export const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
 export const DATABASE_ENGINES = ["postgresql", "mysql", "sqlite"] as const;
 export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
 
-const text = (def: string) => z.string().default(def);
+/** The type a key is declared with in Pulumi.yaml. */
+export type DeclaredType = "string" | "integer" | "boolean" | "array";
 
-const dnsLabel = (def: string) =>
-    z.string().default(def).refine((s) => DNS_LABEL.test(s), {
-        error: "must be a DNS label: lowercase letters, digits and '-', at most 63 characters",
+/** What the docs generator needs of each key: its declared type and its one description. */
+export const keyDocs = z.registry<{ type: DeclaredType; description: string }>();
+
+/** A rule: why a value is refused, or undefined. */
+type Rule = (s: string) => string | undefined;
+
+function describe<S extends z.ZodType>(schema: S, type: DeclaredType, description: string): S {
+    keyDocs.add(schema, { type, description });
+    return schema;
+}
+
+const checked = (schema: z.ZodType<string, string | undefined>, rule: Rule) =>
+    schema.superRefine((s, ctx) => {
+        const why = rule(s);
+        if (why !== undefined) {
+            ctx.addIssue({ code: "custom", message: why });
+        }
     });
 
-const integer = (def: number, min: number, max: number) =>
-    z
-        .string()
-        .default(String(def))
-        .refine((s) => /^-?\d+$/.test(s.trim()), { error: `must be a whole number from ${min} to ${max}` })
-        .transform((s) => Number(s.trim()))
-        .refine((n) => n >= min && n <= max, { error: `must be a whole number from ${min} to ${max}` });
-
-const bool = (def: boolean) =>
-    z
-        .string()
-        .default(String(def))
-        .refine((s) => s === "true" || s === "false", { error: "must be true or false" })
-        .transform((s) => s === "true");
-
-/** A JSON array of strings (how the Pulumi engine hands over `type: array` config). */
-const stringList = (def: string[], item: z.ZodType<string>, itemRule: string) =>
-    z
-        .string()
-        .default(JSON.stringify(def))
-        .transform((s, ctx) => {
-            let value: unknown;
-            try {
-                value = JSON.parse(s);
-            } catch {
-                value = undefined;
-            }
-            if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
-                ctx.addIssue({ code: "custom", message: `must be a list of strings (${itemRule})` });
-                return z.NEVER;
-            }
-            for (const v of value as string[]) {
-                if (!item.safeParse(v).success) {
-                    ctx.addIssue({ code: "custom", message: `item ${JSON.stringify(v)} is not allowed: ${itemRule}` });
-                    return z.NEVER;
-                }
-            }
-            return value as string[];
-        });
-
-const oneOf = <T extends readonly [string, ...string[]]>(values: T, def: T[number]) =>
-    z.enum(values, { error: `must be one of: ${values.join(", ")}` }).default(def as never);
-
-const cpu = (def: string) =>
-    z.string().default(def).refine((s) => parseCpu(s) !== undefined && parseCpu(s)! > 0, {
-        error: "must be a positive CPU quantity such as 250m, 1 or 1.5",
-    });
-
-const memory = (def: string, noun = "memory") =>
-    z.string().default(def).refine((s) => parseMemory(s) !== undefined && parseMemory(s)! > 0, {
-        error: `must be a positive ${noun} quantity such as 512Mi or 2Gi`,
-    });
-
-const cronSchedule = (def: string) =>
-    z.string().default(def).refine(isValidCronSchedule, {
-        error: "must be a 5-field cron schedule (minute hour day-of-month month day-of-week) or @hourly/@daily/@weekly/@monthly/@yearly",
-    });
-
-const timeZone = (def: string) =>
-    z.string().default(def).refine(
-        (tz) => {
-            try {
-                new Intl.DateTimeFormat("en-US", { timeZone: tz });
-                return true;
-            } catch {
-                return false;
-            }
-        },
-        { error: "must be an IANA time zone name such as Etc/UTC or Europe/Amsterdam" },
+/** A string key with a default; `rule` (if any) applies to non-empty values when `optional`. */
+const text = (def: string, description: string, rule?: Rule, opts: { optional?: boolean } = {}) =>
+    describe(
+        rule ? checked(z.string().default(def), (s) => (opts.optional && s === "" ? undefined : rule(s))) : z.string().default(def),
+        "string",
+        description,
     );
 
-const optionalMatching = (re: RegExp, rule: string) =>
-    z.string().default("").refine((s) => s === "" || re.test(s), { error: rule });
+const integer = (def: number, min: number, max: number, description: string) =>
+    describe(
+        z
+            .string()
+            .default(String(def))
+            .refine((s) => /^-?\d+$/.test(s.trim()), { error: `must be a whole number from ${min} to ${max}` })
+            .transform((s) => Number(s.trim()))
+            .refine((n) => n >= min && n <= max, { error: `must be a whole number from ${min} to ${max}` }),
+        "integer",
+        description,
+    );
 
-const resources = (prefix: string, r: { cpuRequest: string; memoryRequest: string; cpuLimit: string; memoryLimit: string }) => ({
-    [`${prefix}CpuRequest`]: cpu(r.cpuRequest),
-    [`${prefix}MemoryRequest`]: memory(r.memoryRequest),
-    [`${prefix}CpuLimit`]: cpu(r.cpuLimit),
-    [`${prefix}MemoryLimit`]: memory(r.memoryLimit),
+const bool = (def: boolean, description: string) =>
+    describe(
+        z
+            .string()
+            .default(String(def))
+            .refine((s) => s === "true" || s === "false", { error: "must be true or false" })
+            .transform((s) => s === "true"),
+        "boolean",
+        description,
+    );
+
+/** A JSON array of strings (how the Pulumi engine hands over `type: array` config), each item checked by `rule`. */
+const stringList = (def: string[], rule: Rule, description: string) =>
+    describe(
+        z
+            .string()
+            .default(JSON.stringify(def))
+            .transform((s, ctx) => {
+                let value: unknown;
+                try {
+                    value = JSON.parse(s);
+                } catch {
+                    value = undefined;
+                }
+                if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+                    ctx.addIssue({ code: "custom", message: "must be a list of strings (pulumi config set --path 'KEY[0]' VALUE)" });
+                    return z.NEVER;
+                }
+                for (const v of value as string[]) {
+                    const why = rule(v);
+                    if (why !== undefined) {
+                        ctx.addIssue({ code: "custom", message: `item ${JSON.stringify(v)} ${why}` });
+                        return z.NEVER;
+                    }
+                }
+                return value as string[];
+            }),
+        "array",
+        description,
+    );
+
+const oneOf = <T extends readonly [string, ...string[]]>(values: T, def: T[number], description: string) =>
+    describe(z.enum(values, { error: `must be one of: ${values.join(", ")}` }).default(def as never), "string", description);
+
+const cpu = (def: string, description: string) =>
+    text(def, description, (s) => {
+        const v = parseCpu(s);
+        return v !== undefined && v > 0 ? undefined : "must be a positive CPU quantity such as 250m, 1 or 1.5";
+    });
+
+// Below this a memory quantity is a typo, most often "512m" (0.512 bytes) for "512Mi".
+const MIN_MEMORY = 4 * 2 ** 20;
+const memory = (def: string, description: string, noun = "memory") =>
+    text(def, description, (s) => {
+        const v = parseMemory(s);
+        if (v === undefined || v <= 0) {
+            return `must be a positive ${noun} quantity such as 512Mi or 2Gi`;
+        }
+        return v < MIN_MEMORY ? `is below 4Mi; a ${noun} quantity such as 512Mi or 2Gi was meant (the suffix m means 1/1000 byte)` : undefined;
+    });
+
+const resources = (prefix: string, what: string, r: { cpuRequest: string; memoryRequest: string; cpuLimit: string; memoryLimit: string }) => ({
+    [`${prefix}CpuRequest`]: cpu(r.cpuRequest, `CPU request of ${what}.`),
+    [`${prefix}MemoryRequest`]: memory(r.memoryRequest, `Memory request of ${what}.`),
+    [`${prefix}CpuLimit`]: cpu(r.cpuLimit, `CPU limit of ${what}.`),
+    [`${prefix}MemoryLimit`]: memory(r.memoryLimit, `Memory limit of ${what}.`),
 });
 
-/** Keys whose values are credentials: they must be set with `pulumi config set --secret`. */
-export const SECRET_KEYS = [
-    "databasePassword",
-    "registryPassword",
-    "superuserPassword",
-    "djangoSecretKey",
-    "emailPassword",
-] as const;
-export type SecretKey = (typeof SECRET_KEYS)[number];
+const regex = (re: RegExp, why: string): Rule => (s) => (re.test(s) ? undefined : why);
+
+/** Keys whose values are credentials: they must be set with `pulumi config set --secret`, and are described here. */
+export const SECRET_KEY_DOCS = {
+    databasePassword: "Database password. Alternatively databaseExistingSecret.",
+    registryPassword: "Password or token for registryUsername.",
+    superuserPassword: "Password of the superuser db-init creates. Unset: generated (random).",
+    djangoSecretKey: "Django SECRET_KEY. Unset: generated (random, 64 characters).",
+    emailPassword: "SMTP password (with emailUser).",
+} as const;
+export type SecretKey = keyof typeof SECRET_KEY_DOCS;
+export const SECRET_KEYS = Object.keys(SECRET_KEY_DOCS) as SecretKey[];
 
 /** The components that get their own requests/limits keys (`<component>CpuRequest`, ...). */
 export const RESOURCE_COMPONENTS = ["web", "engine", "jobqueue", "dirmonitor", "init"] as const;
 export type ResourceComponent = (typeof RESOURCE_COMPONENTS)[number];
 
+const KUBE_CONTEXT = "kubeconfig context this stack deploys to. Required: the current kubectl context is never used; it must exist in the kubeconfig the provider reads.";
+
 export const rawConfigSchema = z
     .object({
         // Kubernetes target
-        kubeContext: z.string({ error: "is required: the kubeconfig context this stack deploys to" }).min(1, {
-            error: "is required: the kubeconfig context this stack deploys to",
-        }),
-        kubeconfig: text(""),
-        namespace: dnsLabel("bots-edi"),
-        podSecurityVersion: z.string().default("v1.34").refine((s) => s === "latest" || /^v1\.\d+$/.test(s), {
-            error: "must be 'latest' or a Kubernetes minor version such as v1.34",
-        }),
+        kubeContext: describe(
+            z.string({ error: "is required: the kubeconfig context this stack deploys to" }).min(1, {
+                error: "is required: the kubeconfig context this stack deploys to",
+            }),
+            "string",
+            KUBE_CONTEXT,
+        ),
+        kubeconfig: text("", "Path to a kubeconfig file, or its contents. Empty: the default kubeconfig ($KUBECONFIG or ~/.kube/config)."),
+        namespace: text("bots-edi", "Namespace the program creates and deploys into: a DNS-1123 label, not one Kubernetes reserves (kube-system, kube-public, kube-node-lease, default).", ownNamespace),
+        podSecurityVersion: text(
+            "v1.34",
+            "Pod Security Standards version pinned on the namespace's restricted enforce/audit/warn labels (vX.Y or latest).",
+            regex(/^(latest|v1\.\d{1,2})$/, "must be 'latest' or a Kubernetes minor version such as v1.34"),
+        ),
+        production: bool(false, "This stack is production: refuse debug, unprotected data, NetworkPolicies off and fewer than 2 web pods."),
 
         // Image
-        imageMode: oneOf(["build", "existing"] as const, "build"),
-        imageRepository: optionalMatching(IMAGE_REPOSITORY, "must be a registry repository such as registry.example.com/edi/bots (no tag, no digest)"),
-        imageRef: optionalMatching(IMAGE_REF, "must be an image reference such as registry.example.com/edi/bots:1.2 or registry.example.com/edi/bots@sha256:<64 hex>"),
-        imagePlatforms: stringList(["linux/amd64", "linux/arm64"], z.enum(PLATFORMS), `each one of ${PLATFORMS.join(", ")}`),
-        imageCache: bool(true),
-        imagePullPolicy: oneOf(["IfNotPresent", "Always", "Never"] as const, "IfNotPresent"),
-        imagePullSecrets: stringList([], z.string().regex(DNS_NAME), "Secret names (DNS names)"),
-        registryUsername: text(""),
-        botsSource: oneOf(["pypi", "context"] as const, "pypi"),
-        botsSourceDir: text(""),
+        imageMode: oneOf(["build", "existing"] as const, "build", "build: build the image from docker/ and push it to imageRepository. existing: deploy imageRef."),
+        imageRepository: text(
+            "",
+            "Registry repository the image is pushed to in build mode, without tag (e.g. registry.example.com/edi/bots).",
+            regex(IMAGE_REPOSITORY, "must be a registry repository such as registry.example.com/edi/bots (no tag, no digest)"),
+            { optional: true },
+        ),
+        imageRef: text(
+            "",
+            "Image to deploy in existing mode: repo@sha256:<digest> is used as is; repo:tag is resolved to its digest at deploy time.",
+            regex(IMAGE_REF, "must be an image reference such as registry.example.com/edi/bots:1.2 or registry.example.com/edi/bots@sha256:<64 hex>"),
+            { optional: true },
+        ),
+        imagePlatforms: stringList(
+            ["linux/amd64", "linux/arm64"],
+            (s) => ((PLATFORMS as readonly string[]).includes(s) ? undefined : `is not one of ${PLATFORMS.join(", ")}`),
+            "Platforms built in build mode (linux/amd64, linux/arm64); one cached build per platform, joined into one index.",
+        ),
+        imageCache: bool(true, "Use a registry build cache per platform (<repository>:cache-<arch>)."),
+        imagePullPolicy: oneOf(
+            ["IfNotPresent", "Always", "Never"] as const,
+            "IfNotPresent",
+            "imagePullPolicy of every container (IfNotPresent, Always, Never). Images are pinned by digest, so IfNotPresent is safe.",
+        ),
+        imagePullSecrets: stringList([], dns1123Subdomain, "Names of existing Secrets used to pull the image (DNS-1123 subdomains)."),
+        registryUsername: text("", "User for imageRepository's registry (build mode push, existing mode digest lookup). Empty: anonymous."),
+        botsSource: oneOf(
+            ["pypi", "context"] as const,
+            "pypi",
+            "Where the image gets Bots: pypi (bots-ediint 3.3.1, hash-pinned in docker/requirements/bots.txt) or context (botsSourceDir, a local Bots source tree).",
+        ),
+        botsSourceDir: text("", "Local Bots source tree, passed to the build as the named context bots-src when botsSource is context."),
 
         // Data volume
-        storageClass: text(""),
-        storageSize: memory("20Gi", "storage"),
-        storageAccessMode: z
-            .string()
-            .default("ReadWriteMany")
-            .refine((s) => s === "ReadWriteMany", {
-                error: "must be ReadWriteMany: the web, worker and engine pods share the volume and may run on different nodes (ReadWriteOnce/ReadWriteOncePod cannot be mounted by all of them)",
-            }),
-        existingClaim: optionalMatching(DNS_NAME, "must be the name of an existing PersistentVolumeClaim in the namespace"),
-        protectData: bool(false),
+        storageClass: text(
+            "",
+            "StorageClass of the data volume (DNS-1123 subdomain); it must offer ReadWriteMany. Empty: the cluster's default class. Changing it recreates the claim: guarded, see dataVolumeChangeAcknowledged.",
+            dns1123Subdomain,
+            { optional: true },
+        ),
+        storageSize: memory("20Gi", "Size of the data volume (botssys, usersys, EDI files). It can grow (if the class allows expansion), never shrink.", "storage"),
+        storageAccessMode: text(
+            "ReadWriteMany",
+            "Access mode of the data volume. Only ReadWriteMany is accepted: web, worker and engine pods share it across nodes.",
+            (s) =>
+                s === "ReadWriteMany"
+                    ? undefined
+                    : "must be ReadWriteMany: the web, worker and engine pods share the volume and may run on different nodes (ReadWriteOnce/ReadWriteOncePod cannot be mounted by all of them)",
+        ),
+        existingClaim: text(
+            "",
+            "Use this existing PersistentVolumeClaim (DNS-1123 subdomain) instead of creating one. Switching to or from it is guarded, see dataVolumeChangeAcknowledged.",
+            dns1123Subdomain,
+            { optional: true },
+        ),
+        protectData: bool(false, "Keep the data volume's namespace on `pulumi destroy` and retain it when removed from the program. The claim itself is always protected."),
+        dataVolumeChangeAcknowledged: text(
+            "",
+            "One-shot acknowledgement of a change that recreates or drops the data claim: the exact token the refused preview printed, after following docs/configuration.md, \"Changing the data volume\". Remove it after the up.",
+        ),
 
         // Web
-        webReplicas: integer(1, 0, 20),
-        ...resources("web", { cpuRequest: "100m", memoryRequest: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" }),
+        webReplicas: integer(1, 0, 20, "Web server pods. More than 1 adds a PodDisruptionBudget."),
+        ...resources("web", "the web container", { cpuRequest: "100m", memoryRequest: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" }),
 
         // Worker (job queue + directory monitor)
-        dirmonitorEnabled: bool(true),
-        ...resources("jobqueue", { cpuRequest: "50m", memoryRequest: "128Mi", cpuLimit: "500m", memoryLimit: "512Mi" }),
-        ...resources("dirmonitor", { cpuRequest: "50m", memoryRequest: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" }),
-        workerTerminationGraceSeconds: integer(120, 0, 3600),
+        dirmonitorEnabled: bool(
+            true,
+            "Run the worker pod (job queue server + directory monitor watching botssys/infile). With Bots 3.3.1 the queue accepts jobs but never launches them (upstream bug, docker/README.md): the engine CronJob runs every engine either way.",
+        ),
+        ...resources("jobqueue", "the job queue container (engine runs it launches share it)", {
+            cpuRequest: "50m",
+            memoryRequest: "128Mi",
+            cpuLimit: "500m",
+            memoryLimit: "512Mi",
+        }),
+        ...resources("dirmonitor", "the directory monitor container", { cpuRequest: "50m", memoryRequest: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" }),
+        workerTerminationGraceSeconds: integer(120, 0, 3600, "Grace period of the worker pod, so engine runs it launched can finish."),
 
         // Engine CronJob
-        engineSchedule: cronSchedule("*/5 * * * *"),
-        engineTimeZone: timeZone("Etc/UTC"),
-        engineSuspend: bool(false),
+        engineSchedule: text(
+            "*/5 * * * *",
+            "Cron schedule of the engine CronJob as Kubernetes parses it: 5 fields or @hourly/@daily/.../@every <duration>; steps no larger than their field's range.",
+            cronScheduleProblem,
+        ),
+        engineTimeZone: text("Etc/UTC", "IANA time zone the engine schedule is read in, spelt exactly as in the tz database.", ianaTimeZone),
+        engineSuspend: bool(false, "Suspend the engine CronJob (no new runs; running ones finish)."),
         engineArgs: stringList(
             ["--new"],
-            z.string().refine((a) => ENGINE_RUN_FLAGS.includes(a) || /^[A-Za-z0-9_.-]+$/.test(a) && !a.startsWith("-")),
-            `run flags ${ENGINE_RUN_FLAGS.join(" ")} or route ids given positionally (bots-engine has no --routeid)`,
+            (a) =>
+                ENGINE_RUN_FLAGS.includes(a) || (/^[A-Za-z0-9_.-]+$/.test(a) && !a.startsWith("-"))
+                    ? undefined
+                    : `is not allowed: run flags ${ENGINE_RUN_FLAGS.join(" ")} or route ids given positionally (bots-engine has no --routeid)`,
+            "Arguments of bots-engine: run flags (--new, --resend, --rereceive, --automaticretrycommunication, --cleanup) and route ids, positionally.",
         ),
-        engineStartingDeadlineSeconds: integer(180, 10, 3600),
-        engineActiveDeadlineSeconds: integer(3000, 60, 86400),
-        engineMaxRuntimeMinutes: integer(60, 1, 1440),
-        engineBackoffLimit: integer(1, 0, 6),
-        engineSuccessfulJobsHistory: integer(3, 0, 100),
-        engineFailedJobsHistory: integer(3, 0, 100),
-        engineTerminationGraceSeconds: integer(120, 0, 3600),
-        ...resources("engine", { cpuRequest: "200m", memoryRequest: "512Mi", cpuLimit: "2", memoryLimit: "2Gi" }),
+        engineStartingDeadlineSeconds: integer(180, 10, 3600, "A run that cannot start within this many seconds of its schedule is skipped and counted as missed."),
+        engineActiveDeadlineSeconds: integer(3000, 60, 86400, "Kubernetes stops a run after this many seconds; must be below engineMaxRuntimeMinutes x 60."),
+        engineMaxRuntimeMinutes: integer(60, 1, 1440, "Bots' maxruntime (bots.ini): after it, a left-over run lock counts as stale."),
+        engineBackoffLimit: integer(1, 0, 6, "Retries of a run that failed with a system error (exit 1). Exit codes 2 and 3 are never retried."),
+        engineSuccessfulJobsHistory: integer(3, 0, 100, "Finished engine Jobs kept."),
+        engineFailedJobsHistory: integer(3, 0, 100, "Failed engine Jobs kept."),
+        engineTerminationGraceSeconds: integer(120, 0, 3600, "Grace period of an engine pod, so a translation in progress can finish."),
+        ...resources("engine", "the engine container", { cpuRequest: "200m", memoryRequest: "512Mi", cpuLimit: "2", memoryLimit: "2Gi" }),
 
         // db-init Job
-        initActiveDeadlineSeconds: integer(1200, 60, 86400),
-        initBackoffLimit: integer(1, 0, 6),
-        initTimeoutMinutes: integer(25, 1, 240),
-        ...resources("init", { cpuRequest: "100m", memoryRequest: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" }),
+        initActiveDeadlineSeconds: integer(1200, 60, 86400, "Kubernetes stops a db-init run after this many seconds."),
+        initBackoffLimit: integer(1, 0, 6, "Retries of a failed db-init run."),
+        initTimeoutMinutes: integer(25, 1, 240, "How long `pulumi up` waits for the db-init Job before it reports failure."),
+        ...resources("init", "the db-init container", { cpuRequest: "100m", memoryRequest: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" }),
 
         // Ingress
-        ingressHost: optionalMatching(DNS_NAME, "must be a DNS host name such as edi.example.com"),
-        ingressClassName: text(""),
-        ingressTlsSecret: optionalMatching(DNS_NAME, "must be a Secret name (DNS name)"),
-        ingressClusterIssuer: text(""),
+        ingressHost: text("", "Host name of the web UI's Ingress: a DNS name (optional leading *.), not an IP. Empty: no Ingress.", ingressHost, { optional: true }),
+        ingressClassName: text("", "IngressClass of the Ingress (DNS-1123 subdomain). Empty: the cluster default.", dns1123Subdomain, { optional: true }),
+        ingressTlsSecret: text("", "Secret with the TLS certificate for ingressHost (DNS-1123 subdomain). Empty: plain HTTP.", dns1123Subdomain, { optional: true }),
+        ingressClusterIssuer: text(
+            "",
+            "cert-manager ClusterIssuer that issues ingressTlsSecret (adds the cert-manager.io/cluster-issuer annotation).",
+            dns1123Subdomain,
+            { optional: true },
+        ),
 
         // NetworkPolicy
-        networkPolicyEnabled: bool(false),
-        networkPolicyIngressNamespaces: stringList(["kube-system", "ingress-nginx"], z.string().regex(DNS_LABEL), "namespace names"),
+        networkPolicyEnabled: bool(
+            false,
+            "Add NetworkPolicies: deny ingress to Bots pods except the web port from networkPolicyIngressNamespaces and the namespace itself. Required on production stacks.",
+        ),
+        networkPolicyIngressNamespaces: stringList(
+            ["kube-system", "ingress-nginx"],
+            dns1123Label,
+            "Namespaces (names) whose pods may reach the web port: where the ingress controller runs.",
+        ),
         networkPolicyEgressCidrs: stringList(
             [],
-            z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/),
-            "CIDRs such as 10.0.0.0/8",
+            (s) => {
+                const why = cidrProblem(s);
+                return why ? `is not a CIDR (${why}); use one such as 192.0.2.0/24 or 2001:db8::/32` : undefined;
+            },
+            "When set, Bots pods may connect only to these CIDRs (IPv4 or IPv6: database, partners, SMTP) and to cluster DNS. Empty: egress open.",
         ),
 
         // Database
-        databaseEngine: oneOf(DATABASE_ENGINES, "postgresql"),
-        databaseHost: optionalMatching(/^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/, "must be a host name or IP address"),
-        databasePort: integer(0, 0, 65535),
-        databaseName: z.string().default("bots").refine((s) => /^[A-Za-z0-9_.-]{1,63}$/.test(s), {
-            error: "must be 1-63 letters, digits, '_', '.' or '-'",
-        }),
-        databaseUser: text("bots"),
-        databaseExistingSecret: optionalMatching(DNS_NAME, "must be a Secret name (DNS name)"),
-        databaseExistingSecretKey: text("DB_PASSWORD"),
+        databaseEngine: oneOf(DATABASE_ENGINES, "postgresql", "Database of Bots: postgresql, mysql or sqlite (sqlite: a file on the data volume, one web pod)."),
+        databaseHost: text("", "Database server host name or IP address (no scheme, no port). Required for postgresql and mysql.", serverHost, { optional: true }),
+        databasePort: integer(0, 0, 65535, "Database server port. 0: the engine's default (5432, 3306)."),
+        databaseName: text("bots", "Database name.", regex(/^[A-Za-z0-9_.-]{1,63}$/, "must be 1-63 letters, digits, '_', '.' or '-'")),
+        databaseUser: text("bots", "Database user. Required (non-empty) for postgresql and mysql."),
+        databaseExistingSecret: text(
+            "",
+            "Existing Secret in the namespace holding the database password (instead of databasePassword).",
+            dns1123Subdomain,
+            { optional: true },
+        ),
+        databaseExistingSecretKey: text("DB_PASSWORD", "Key of databaseExistingSecret that holds the password.", secretDataKey),
 
         // Bots and Django
-        existingConfigSecret: optionalMatching(DNS_NAME, "must be a Secret name (DNS name)"),
-        botsEnv: optionalMatching(DNS_LABEL, "must be a DNS label (it names a directory on the data volume)"),
-        timeZone: timeZone("Etc/UTC"),
-        allowedHosts: stringList([], z.string().regex(/^(\*|\.?[A-Za-z0-9.-]+)$/), "host names, '.domain' suffixes or '*'"),
-        csrfTrustedOrigins: stringList([], z.string().regex(/^https?:\/\/[^\s/]+$/), "origins with a scheme, such as https://edi.example.com"),
-        debug: bool(false),
-        logLevel: oneOf(LOG_LEVELS, "INFO"),
-        superuserName: z.string().default("admin").refine((s) => /^[\w.@+-]{1,150}$/.test(s), {
-            error: "must be a Django user name: letters, digits and @.+-_",
+        existingConfigSecret: text(
+            "",
+            "Use this existing Secret as the config Secret instead of rendering one (keys: docs/configuration.md). Pods then do not roll on its changes.",
+            dns1123Subdomain,
+            { optional: true },
+        ),
+        botsEnv: text("", "Bots environment name: directory env/<botsEnv> on the data volume, BOTSENV (DNS-1123 label). Empty: the stack name.", dns1123Label, {
+            optional: true,
         }),
-        superuserEmail: text("admin@example.com"),
-        emailHost: text(""),
-        emailPort: integer(25, 1, 65535),
-        emailUseTls: bool(false),
-        emailUser: text(""),
-        emailFrom: text(""),
-        adminEmail: text(""),
+        timeZone: text("Etc/UTC", "Django TIME_ZONE: an IANA name spelt exactly as in the tz database.", ianaTimeZone),
+        allowedHosts: stringList(
+            [],
+            allowedHost,
+            "Extra Django ALLOWED_HOSTS: host names, .domain, *, IPv4 or [IPv6]. ingressHost, the web Service names and localhost are always allowed.",
+        ),
+        csrfTrustedOrigins: stringList(
+            [],
+            regex(/^https?:\/\/[^\s/]+$/, "must be an origin with a scheme, such as https://edi.example.com"),
+            "Extra Django CSRF_TRUSTED_ORIGINS (with scheme). The ingress origin is always added.",
+        ),
+        debug: bool(false, "Django DEBUG. Refused on production stacks."),
+        logLevel: oneOf(LOG_LEVELS, "INFO", "Log level of Bots and Django (DEBUG, INFO, WARNING, ERROR, CRITICAL)."),
+        superuserName: text(
+            "admin",
+            "Bots web UI superuser created by db-init when missing (never reset afterwards).",
+            regex(/^[\w.@+-]{1,150}$/, "must be a Django user name: 1-150 letters, digits and @.+-_"),
+        ),
+        superuserEmail: text("admin@example.com", "E-mail of that superuser.", emailAddress, { optional: true }),
+        emailHost: text("", "SMTP server for Bots' error reports (EMAIL_HOST): host name or IP, no scheme or port. Empty: no mail.", serverHost, { optional: true }),
+        emailPort: integer(25, 1, 65535, "SMTP port."),
+        emailUseTls: bool(false, "Use STARTTLS to the SMTP server."),
+        emailUser: text("", "SMTP user. Set together with emailPassword."),
+        emailFrom: text("", "Sender address of Bots' mails (SERVER_EMAIL): bots@example.com or Name <bots@example.com>.", senderAddress, { optional: true }),
+        adminEmail: text("", "Address Bots' error reports go to (ADMIN_EMAIL).", emailAddress, { optional: true }),
     })
     .strict();
 
 export type RawConfig = z.output<typeof rawConfigSchema>;
 
-/** Cross-field rules: each names the key it blames. */
 export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey, boolean>>): { key: string; message: string }[] {
     const issues: { key: string; message: string }[] = [];
     const add = (key: string, message: string) => issues.push({ key, message });
@@ -286,6 +410,15 @@ export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey
     if (secrets.databasePassword && c.databaseExistingSecret !== "") {
         add("databaseExistingSecret", "must be empty when databasePassword is set: choose one source for the password");
     }
+    if (c.databaseEngine !== "sqlite" && c.existingConfigSecret === "" && c.databaseUser.trim() === "") {
+        add("databaseUser", `must not be empty when databaseEngine is ${c.databaseEngine}: the database server authenticates a user`);
+    }
+    if (c.existingConfigSecret === "" && secrets.emailPassword && c.emailUser === "") {
+        add("emailUser", "is required when emailPassword is set: Django logs in to the SMTP server only with both");
+    }
+    if (c.existingConfigSecret === "" && c.emailUser !== "" && !secrets.emailPassword) {
+        add("emailPassword", "is required (as a secret) when emailUser is set: Django logs in to the SMTP server only with both");
+    }
     if (c.databaseEngine === "sqlite" && c.webReplicas > 1) {
         add("webReplicas", "must be 0 or 1 when databaseEngine is sqlite: SQLite on a shared network volume does not survive concurrent writers");
     }
@@ -296,6 +429,21 @@ export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey
         }
         if (parseMemory(r[`${comp}MemoryRequest`])! > parseMemory(r[`${comp}MemoryLimit`])!) {
             add(`${comp}MemoryRequest`, `must not exceed ${comp}MemoryLimit (${r[`${comp}MemoryLimit`]})`);
+        }
+    }
+    if (c.production) {
+        const rail = (key: string, rule: string, message: string) => add(key, `${message} [${rule}]`);
+        if (c.debug) {
+            rail("debug", "production-no-debug", "must be false on a production stack (production: true): Django DEBUG shows settings and tracebacks to every visitor");
+        }
+        if (!c.protectData) {
+            rail("protectData", "production-protected-data", "must be true on a production stack (production: true): `pulumi destroy` would delete the namespace and the EDI data with it");
+        }
+        if (!c.networkPolicyEnabled) {
+            rail("networkPolicyEnabled", "production-network-policies", "must be true on a production stack (production: true): without NetworkPolicies every pod of the cluster reaches Bots");
+        }
+        if (c.webReplicas < 2) {
+            rail("webReplicas", "production-web-replicas", "must be at least 2 on a production stack (production: true): one pod means downtime on every rollout and node drain");
         }
     }
     return issues;

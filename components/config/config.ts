@@ -1,4 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import { controlCharacter } from "./django-rules";
+import { dns1123Label } from "./k8s-rules";
+import { KubeconfigView, kubeContextProblem, readKubeconfig } from "./kubeconfig";
 import {
     RawConfig,
     RESOURCE_COMPONENTS,
@@ -78,7 +81,17 @@ export interface AppConfig {
     stack: string;
     kubernetes: { context: string; kubeconfig?: string; namespace: string; podSecurityVersion: string };
     image: ImageConfig;
-    storage: { storageClass?: string; size: string; accessMode: string; existingClaim?: string; protect: boolean };
+    /** Declared production: the guard rails in crossFieldIssues hold. */
+    production: boolean;
+    storage: {
+        storageClass?: string;
+        size: string;
+        accessMode: string;
+        existingClaim?: string;
+        protect: boolean;
+        /** The one-shot dataVolumeChangeAcknowledged token, when set. */
+        changeAcknowledged?: string;
+    };
     web: { replicas: number; resources: Resources };
     worker: {
         enabled: boolean;
@@ -136,6 +149,25 @@ export interface StackConfigInput {
     stack: string;
     values: Record<string, string>;
     secretKeys: Set<string>;
+    /** The kubeconfig the provider will use; when given, kubeContext must be one of its contexts. */
+    kubeconfig?: KubeconfigView;
+}
+
+// Keys whose values may span lines: kubeconfig contents.
+const MULTILINE_KEYS = new Set(["kubeconfig"]);
+
+/** A control character in the value, or in an item of a JSON list value. */
+function controlCharacterIn(value: string): string | undefined {
+    const direct = controlCharacter(value);
+    if (direct || !value.startsWith("[")) {
+        return direct;
+    }
+    try {
+        const items: unknown = JSON.parse(value);
+        return Array.isArray(items) ? items.map((i) => (typeof i === "string" ? controlCharacter(i) : undefined)).find((w) => w) : undefined;
+    } catch {
+        return undefined;
+    }
 }
 
 const show = (v: string | undefined) => (v === undefined ? "(unset)" : JSON.stringify(v));
@@ -147,18 +179,26 @@ export function parseConfig(input: StackConfigInput): AppConfig {
     const full = (key: string) => `${project}:${key}`;
 
     const secretValues: Partial<Record<SecretKey, string>> = {};
+    // Set at all, even in plain text (which is refused once, below): cross-field rules must not
+    // call a key that is set "required" as well.
+    const given: Partial<Record<SecretKey, boolean>> = {};
     const plain: Record<string, string> = {};
     for (const [key, value] of Object.entries(values)) {
         if ((SECRET_KEYS as readonly string[]).includes(key)) {
+            given[key as SecretKey] = value !== "";
             if (!secretKeys.has(key)) {
                 issues.push(
-                    `${full(key)} = (plain text, value hidden): must be stored as a secret; run \`pulumi config set --secret ${key}\``,
+                    `${full(key)} = (plain text, value hidden): must be stored as a secret; run \`pulumi config rm ${key}\` and \`pulumi config set --secret ${key}\``,
                 );
             } else if (value !== "") {
                 secretValues[key as SecretKey] = value;
             }
         } else {
             plain[key] = value;
+            const why = MULTILINE_KEYS.has(key) ? undefined : controlCharacterIn(value);
+            if (why) {
+                issues.push(`${full(key)} = ${show(value)}: ${why}`);
+            }
         }
     }
 
@@ -167,7 +207,7 @@ export function parseConfig(input: StackConfigInput): AppConfig {
         for (const issue of parsed.error.issues) {
             if (issue.code === "unrecognized_keys") {
                 for (const key of issue.keys) {
-                    issues.push(`${full(key)} = ${show(plain[key])}: unknown key; the keys this program reads are listed in README.md`);
+                    issues.push(`${full(key)} = ${show(plain[key])}: unknown key; the keys this program reads are listed in docs/configuration.md`);
                 }
                 continue;
             }
@@ -177,10 +217,16 @@ export function parseConfig(input: StackConfigInput): AppConfig {
         throw new ConfigError(issues, stack);
     }
     const c = parsed.data;
-    const present = Object.fromEntries(SECRET_KEYS.map((k) => [k, secretValues[k] !== undefined]));
-    for (const { key, message } of crossFieldIssues(c, present)) {
+    for (const { key, message } of crossFieldIssues(c, given)) {
         const value = (SECRET_KEYS as readonly string[]).includes(key) ? "(secret)" : show(plain[key]);
         issues.push(`${full(key)} = ${value}: ${message}`);
+    }
+    if (c.botsEnv === "" && dns1123Label(stack) !== undefined) {
+        issues.push(`${full("botsEnv")} = (unset): the stack name ${JSON.stringify(stack)} it defaults to is not a DNS-1123 label; set botsEnv to one`);
+    }
+    const contextProblem = input.kubeconfig && kubeContextProblem(c.kubeContext, input.kubeconfig);
+    if (contextProblem) {
+        issues.push(`${full("kubeContext")} = ${show(c.kubeContext)}: ${contextProblem}`);
     }
     if (issues.length > 0) {
         throw new ConfigError(issues, stack);
@@ -235,6 +281,7 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
     return {
         project,
         stack,
+        production: c.production,
         kubernetes: {
             context: c.kubeContext,
             kubeconfig: orUndefined(c.kubeconfig),
@@ -262,6 +309,7 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
             accessMode: c.storageAccessMode,
             existingClaim: orUndefined(c.existingClaim),
             protect: c.protectData,
+            changeAcknowledged: orUndefined(c.dataVolumeChangeAcknowledged),
         },
         web: { replicas: c.webReplicas, resources: resourcesOf(c, "web") },
         worker: {
@@ -358,7 +406,8 @@ export function loadConfig(): AppConfig {
             secretKeys.add(key);
         }
     }
-    return parseConfig({ project, stack: pulumi.getStack(), values, secretKeys });
+    const kubeconfig = readKubeconfig(values.kubeconfig ?? "");
+    return parseConfig({ project, stack: pulumi.getStack(), values, secretKeys, kubeconfig });
 }
 
 export { RESOURCE_COMPONENTS };

@@ -1,23 +1,31 @@
-// Validates schedules the way Kubernetes' CronJob controller parses them (robfig/cron standard parser:
-// five fields, names for months and weekdays, or one of the @ descriptors; no seconds field).
+// Validates schedules the way Kubernetes parses them: the API server and the CronJob controller use
+// robfig/cron's standard parser (five fields, month and weekday names, "?" for day fields, the @
+// descriptors incl. "@every <duration>"), and refuse TZ= inside the schedule (timeZone is a field of
+// its own). robfig accepts steps larger than the range they step through (*/61 runs hourly); those
+// are refused here as the typos they are.
 
 const DESCRIPTORS = new Set(["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"]);
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+// Go's time.ParseDuration units.
+const GO_DURATION = /^(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))*$/;
 
 interface FieldRule {
+    name: string;
     min: number;
     max: number;
     names?: string[];
     namesStart?: number;
+    /** "?" stands for "*" (day-of-month and day-of-week only). */
+    question?: boolean;
 }
 
 const FIELDS: FieldRule[] = [
-    { min: 0, max: 59 },
-    { min: 0, max: 23 },
-    { min: 1, max: 31 },
-    { min: 1, max: 12, names: MONTHS, namesStart: 1 },
-    { min: 0, max: 6, names: DAYS, namesStart: 0 },
+    { name: "minute", min: 0, max: 59 },
+    { name: "hour", min: 0, max: 23 },
+    { name: "day-of-month", min: 1, max: 31, question: true },
+    { name: "month", min: 1, max: 12, names: MONTHS, namesStart: 1 },
+    { name: "day-of-week", min: 0, max: 6, names: DAYS, namesStart: 0, question: true },
 ];
 
 function value(token: string, rule: FieldRule): number | undefined {
@@ -28,33 +36,64 @@ function value(token: string, rule: FieldRule): number | undefined {
     return i >= 0 ? i + (rule.namesStart ?? 0) : undefined;
 }
 
-function validPart(part: string, rule: FieldRule): boolean {
+function partProblem(part: string, rule: FieldRule): string | undefined {
     const [range, step, ...rest] = part.split("/");
-    if (rest.length > 0 || (step !== undefined && !/^[1-9]\d*$/.test(step))) {
-        return false;
+    const where = `${rule.name} "${part}"`;
+    if (rest.length > 0 || (step !== undefined && !/^\d+$/.test(step))) {
+        return `${where}: a step is one number after a single '/'`;
     }
-    if (range === "*" || range === "?") {
-        return true;
+    if (step !== undefined && Number(step) === 0) {
+        return `${where}: a step must be at least 1`;
     }
-    const bounds = range.split("-");
-    if (bounds.length > 2) {
-        return false;
+    let lo: number;
+    let hi: number;
+    if (range === "*" || (range === "?" && rule.question)) {
+        [lo, hi] = [rule.min, rule.max];
+    } else {
+        const bounds = range.split("-");
+        const nums = bounds.map((b) => value(b, rule));
+        if (bounds.length > 2 || nums.some((n) => n === undefined)) {
+            return `${where}: not a number, range or name`;
+        }
+        if (nums.some((n) => n! < rule.min || n! > rule.max)) {
+            return `${where}: outside ${rule.min}-${rule.max}`;
+        }
+        lo = nums[0]!;
+        // "N/step" steps from N to the field's end.
+        hi = nums.length === 2 ? nums[1]! : step !== undefined ? rule.max : lo;
+        if (lo > hi) {
+            return `${where}: the range runs backwards`;
+        }
     }
-    const nums = bounds.map((b) => value(b, rule));
-    if (nums.some((n) => n === undefined || n < rule.min || n > rule.max)) {
-        return false;
+    if (step !== undefined && Number(step) > hi - lo) {
+        return `${where}: step ${step} is larger than the range ${lo}-${hi} it steps through, so it would fire only at ${lo}`;
     }
-    return nums.length === 1 || nums[0]! <= nums[1]!;
+    return undefined;
 }
 
-export function isValidCronSchedule(schedule: string): boolean {
+/** Why the schedule is not one Kubernetes runs as written, or undefined when it is. */
+export function cronScheduleProblem(schedule: string): string | undefined {
     const s = schedule.trim();
+    if (/^(CRON_)?TZ=/.test(s)) {
+        return "must not set TZ= inside the schedule; the time zone has its own key";
+    }
     if (DESCRIPTORS.has(s)) {
-        return true;
+        return undefined;
+    }
+    if (s.startsWith("@every ")) {
+        return GO_DURATION.test(s.slice(7).trim()) ? undefined : "@every takes a duration such as 90m or 1h30m";
     }
     const fields = s.split(/\s+/);
     if (fields.length !== FIELDS.length) {
-        return false;
+        return `has ${fields.length} field(s); must be a 5-field cron schedule (minute hour day-of-month month day-of-week) or @hourly/@daily/@weekly/@monthly/@yearly/@every <duration>`;
     }
-    return fields.every((field, i) => field.split(",").every((part) => validPart(part, FIELDS[i])));
+    for (let i = 0; i < FIELDS.length; i++) {
+        for (const part of fields[i].split(",")) {
+            const why = partProblem(part, FIELDS[i]);
+            if (why) {
+                return `${why}; must be a 5-field cron schedule (minute hour day-of-month month day-of-week) or @hourly/@daily/...`;
+            }
+        }
+    }
+    return undefined;
 }

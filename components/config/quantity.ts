@@ -1,33 +1,45 @@
-// Kubernetes resource quantities, parsed just far enough to validate config and compare request
-// against limit.
+// Kubernetes resource quantities (apimachinery resource.Quantity): the full grammar, parsed to a
+// number of base units to validate config and compare a request with its limit.
 
-const MEMORY_UNITS: Record<string, number> = {
+const QUANTITY = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$/;
+
+const SUFFIX: Record<string, number> = {
     "": 1,
+    n: 1e-9,
+    u: 1e-6,
+    m: 1e-3,
     k: 1e3,
-    K: 1e3,
     M: 1e6,
     G: 1e9,
     T: 1e12,
-    Ki: 1024,
-    Mi: 1024 ** 2,
-    Gi: 1024 ** 3,
-    Ti: 1024 ** 4,
+    P: 1e15,
+    E: 1e18,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
 };
 
-/** CPU in millicores, or undefined when the string is not a CPU quantity. */
-export function parseCpu(q: string): number | undefined {
-    const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(q);
+/** The quantity in base units (cores, bytes), or undefined when the string is not a quantity. */
+export function parseQuantity(q: string): number | undefined {
+    const m = QUANTITY.exec(q);
     if (!m) {
         return undefined;
     }
-    return m[2] === "m" ? Number(m[1]) : Number(m[1]) * 1000;
+    const suffix = m[3] ?? "";
+    const scale = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : SUFFIX[suffix];
+    return (m[1] === "-" ? -1 : 1) * Number(m[2]) * scale;
 }
 
-/** Memory or storage in bytes, or undefined when the string is not such a quantity. */
+/** CPU in millicores, or undefined when the string is not a quantity. */
+export function parseCpu(q: string): number | undefined {
+    const v = parseQuantity(q);
+    return v === undefined ? undefined : v * 1000;
+}
+
+/** Memory or storage in bytes, or undefined when the string is not a quantity. */
 export function parseMemory(q: string): number | undefined {
-    const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|K|M|G|T)?$/.exec(q);
-    if (!m) {
-        return undefined;
-    }
-    return Number(m[1]) * MEMORY_UNITS[m[2] ?? ""];
+    return parseQuantity(q);
 }

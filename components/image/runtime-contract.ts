@@ -30,8 +30,9 @@ export const ENGINE_NO_RETRY_EXIT_CODES = [2, 3];
 export const SETTINGS_MODULE = "bots_runtime.settings";
 
 /**
- * Keys of the config Secret that become environment variables of every Bots container. An
- * existingConfigSecret must hold the required ones plus the files bots.ini and settings.py.
+ * Keys of the config Secret that become environment variables of every Bots container: settings,
+ * no secret values. An existingConfigSecret must hold the required ones plus the files bots.ini and
+ * settings.py (and the secret keys of SECRET_FILES).
  */
 export const CONFIG_ENV_KEYS: { key: string; required: boolean }[] = [
     { key: "BOTSENV", required: true },
@@ -40,8 +41,6 @@ export const CONFIG_ENV_KEYS: { key: string; required: boolean }[] = [
     { key: "DB_HOST", required: false },
     { key: "DB_PORT", required: false },
     { key: "DB_USER", required: false },
-    { key: "DB_PASSWORD", required: false },
-    { key: "DJANGO_SECRET_KEY", required: true },
     { key: "TIME_ZONE", required: true },
     { key: "ALLOWED_HOSTS", required: true },
     { key: "CSRF_TRUSTED_ORIGINS", required: false },
@@ -51,13 +50,39 @@ export const CONFIG_ENV_KEYS: { key: string; required: boolean }[] = [
     { key: "EMAIL_PORT", required: false },
     { key: "EMAIL_USE_TLS", required: false },
     { key: "EMAIL_HOST_USER", required: false },
-    { key: "EMAIL_HOST_PASSWORD", required: false },
     { key: "SERVER_EMAIL", required: false },
     { key: "ADMIN_EMAIL", required: false },
     { key: "SUPERUSER_USERNAME", required: false },
     { key: "SUPERUSER_EMAIL", required: false },
-    { key: "SUPERUSER_PASSWORD", required: false },
 ];
+
+/** Where the secret files are mounted, read-only: one file per secret value a workload reads. */
+export const SECRETS_MOUNT = "/run/secrets/bots";
+
+/**
+ * The secret values the image reads from files: for each, the image takes `<NAME>_FILE` (the path;
+ * the value is the file's contents, one trailing newline stripped; NAME and NAME_FILE both set is
+ * an error). Keys are the Secret data keys too; values the file names under SECRETS_MOUNT.
+ */
+export const SECRET_FILES = {
+    DJANGO_SECRET_KEY: "django-secret-key",
+    DB_PASSWORD: "db-password",
+    EMAIL_HOST_PASSWORD: "email-host-password",
+    SUPERUSER_PASSWORD: "superuser-password",
+} as const;
+export type SecretName = keyof typeof SECRET_FILES;
+
+/** The environment variable that tells the image where a secret's file is. */
+export const fileVariable = (name: SecretName): string => `${name}_FILE`;
+
+/**
+ * The secret values each kind of process reads: every service imports the Django settings (secret
+ * key, database) and may send error mails; only init-db creates the superuser and sends no mail.
+ */
+export const SECRETS_READ: Record<"service" | "init", SecretName[]> = {
+    service: ["DJANGO_SECRET_KEY", "DB_PASSWORD", "EMAIL_HOST_PASSWORD"],
+    init: ["DJANGO_SECRET_KEY", "DB_PASSWORD", "SUPERUSER_PASSWORD"],
+};
 
 /** Files of the config Secret, mounted at CONFIG_MOUNT. */
 export const CONFIG_FILES = ["bots.ini", "settings.py"] as const;

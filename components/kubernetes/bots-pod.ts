@@ -7,13 +7,27 @@ import {
     CONFIG_FILES,
     CONFIG_MOUNT,
     RUN_DIR,
+    SECRETS_MOUNT,
+    SECRET_FILES,
+    SecretName,
     TMP_DIR,
+    fileVariable,
 } from "../image/runtime-contract";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 
-/** What every Bots pod shares: image, config, data volume, identity. Built once by BotsApp. */
+/** One secret value a workload reads, and the Secret and key it is mounted from. */
+export interface SecretFile {
+    /** Which value (the image's NAME of NAME_FILE). */
+    name: SecretName;
+    /** Secret holding it. */
+    secretName: pulumi.Input<string>;
+    /** Key of that Secret. */
+    key: string;
+}
+
+/** What a Bots pod is made of: image, config, secrets, data volume, identity. Built per workload by BotsApp. */
 export interface BotsPodArgs {
     /** Image by digest (repo@sha256:...). */
     image: pulumi.Input<string>;
@@ -23,14 +37,14 @@ export interface BotsPodArgs {
     imagePullSecrets: string[];
     /** Name of the config Secret (files + environment). */
     configSecretName: pulumi.Input<string>;
-    /** Digest of the rendered config, put on pod templates so a change rolls them. */
+    /** Digest of the settings and of the secrets this workload reads; on its pod template so a change rolls it. */
     configChecksum: pulumi.Input<string>;
+    /** Exactly the secret values this workload reads, mounted as files at SECRETS_MOUNT. */
+    secrets: SecretFile[];
     /** Name of the data PersistentVolumeClaim. */
     claimName: pulumi.Input<string>;
     /** ServiceAccount the pods run as (its token is never mounted). */
     serviceAccountName: pulumi.Input<string>;
-    /** Existing Secret and key that hold the database password, when not in the config Secret. */
-    databasePasswordSecret?: { name: string; key: string };
 }
 
 export const POD_SECURITY_CONTEXT: k8s.types.input.core.v1.PodSecurityContext = {
@@ -57,18 +71,20 @@ export const CONTAINER_SECURITY_CONTEXT: k8s.types.input.core.v1.SecurityContext
 const VOLUME_MOUNTS: k8s.types.input.core.v1.VolumeMount[] = [
     { name: "data", mountPath: BOTS_DATA_ROOT },
     { name: "config", mountPath: CONFIG_MOUNT, readOnly: true },
+    { name: "secrets", mountPath: SECRETS_MOUNT, readOnly: true },
     { name: "run", mountPath: RUN_DIR },
     { name: "tmp", mountPath: TMP_DIR },
 ];
 
+/** Settings from the config Secret, and for each secret value only the path of its file. */
 function env(p: BotsPodArgs): k8s.types.input.core.v1.EnvVar[] {
-    return CONFIG_ENV_KEYS.map(({ key, required }) => {
-        const source =
-            key === "DB_PASSWORD" && p.databasePasswordSecret
-                ? { name: p.databasePasswordSecret.name, key: p.databasePasswordSecret.key, optional: false }
-                : { name: p.configSecretName, key, optional: !required };
-        return { name: key, valueFrom: { secretKeyRef: source } };
-    });
+    return [
+        ...CONFIG_ENV_KEYS.map(({ key, required }) => ({
+            name: key,
+            valueFrom: { secretKeyRef: { name: p.configSecretName, key, optional: !required } },
+        })),
+        ...p.secrets.map((s) => ({ name: fileVariable(s.name), value: `${SECRETS_MOUNT}/${SECRET_FILES[s.name]}` })),
+    ];
 }
 
 /** One Bots container: the image's ENTRYPOINT (tini + entrypoint) is kept, only args are set. */
@@ -111,6 +127,13 @@ export function botsPodSpec(p: BotsPodArgs, containers: Container[], extra: Part
                     items: CONFIG_FILES.map((f) => ({ key: f, path: f })),
                 },
             },
+            {
+                name: "secrets",
+                projected: {
+                    defaultMode: 0o440,
+                    sources: p.secrets.map((s) => ({ secret: { name: s.secretName, items: [{ key: s.key, path: SECRET_FILES[s.name] }] } })),
+                },
+            },
             { name: "run", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
             { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
         ],
@@ -118,7 +141,7 @@ export function botsPodSpec(p: BotsPodArgs, containers: Container[], extra: Part
     };
 }
 
-/** Pod template annotations: the config digest, so a config change rolls the pods. */
+/** Pod template annotations: the workload's config digest, so a change of what it reads rolls its pods. */
 export function podAnnotations(p: BotsPodArgs): Record<string, pulumi.Input<string>> {
     return { "bots-edi.io/config-checksum": p.configChecksum };
 }

@@ -2,72 +2,86 @@ import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { SECRET_FILES, SecretName } from "../image/runtime-contract";
+import { SecretFile } from "./bots-pod";
 
 export interface ConfigSecretArgs {
-    /** Namespace the Secret lives in. */
+    /** Namespace the Secrets live in. */
     namespace: pulumi.Input<string>;
-    /** Labels to put on it. */
+    /** Labels to put on them. */
     labels: Record<string, string>;
-    /** Plain entries: environment values and the rendered files (bots.ini, settings.py). */
+    /** Settings: environment values and the rendered files (bots.ini, settings.py); no secret values. */
     data: Record<string, string>;
-    /** Supplied secret entries by key (database and mail passwords); an unset one is stored empty. */
-    secrets: Record<string, pulumi.Input<string> | undefined>;
-    /** DJANGO_SECRET_KEY; generated with @pulumi/random when not supplied. */
-    djangoSecretKey?: pulumi.Input<string>;
-    /** SUPERUSER_PASSWORD; generated with @pulumi/random when not supplied. */
-    superuserPassword?: pulumi.Input<string>;
-    /** Use this existing Secret as it is instead of creating one. */
+    /** Secret values the operator supplied, by name. */
+    supplied: Partial<Record<SecretName, pulumi.Input<string>>>;
+    /** Secret values that already live in Secrets the stack does not own (databaseExistingSecret, existingConfigSecret). */
+    external: Partial<Record<SecretName, { name: string; key: string }>>;
+    /** Use this existing Secret as it is for the settings instead of creating one. */
     existingSecretName?: string;
 }
 
+/** Values generated with @pulumi/random when neither supplied nor external. */
+const GENERATED: Partial<Record<SecretName, random.RandomPasswordArgs>> = {
+    DJANGO_SECRET_KEY: { length: 64, special: true, overrideSpecial: "!#%*+-=_~" },
+    SUPERUSER_PASSWORD: { length: 24, special: false },
+};
+
 /**
- * The config Secret every Bots pod reads: bots.ini and settings.py as files, the rest as environment
- * variables. With existingSecretName nothing is created and the named Secret is used as it is.
+ * The settings every Bots pod reads (a Secret: bots.ini and settings.py as files, the rest as
+ * environment), and one Secret per secret value. Each value has a Secret of its own, autonamed: a
+ * new value replaces only that Secret, so only the pods that mount it change and roll.
  */
 export class ConfigSecret extends pulumi.ComponentResource {
-    /** Name of the Secret the pods read. */
+    /** Name of the settings Secret the pods read. */
     public readonly secretName: pulumi.Output<string>;
-    /** sha256 over the Secret's rendered data; on the pod templates so a change rolls them. */
+    /** sha256 over the settings; part of every workload's checksum. */
     public readonly checksum: pulumi.Output<string>;
+    /** Where each secret value can be mounted from; a value nobody gave and nothing generates is absent. */
+    public readonly files: Partial<Record<SecretName, SecretFile>>;
 
     constructor(name: string, args: ConfigSecretArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bots:k8s:ConfigSecret", name, {}, opts);
+        const child = { parent: this };
 
         if (args.existingSecretName) {
             this.secretName = pulumi.output(args.existingSecretName);
-            // Its contents are not ours to read: a change needs a manual rollout restart (README).
+            // Its contents are not ours to read: a change needs a manual rollout restart (docs/configuration.md).
             this.checksum = pulumi.output(sha256(`existing:${args.existingSecretName}`));
-            this.registerOutputs({ secretName: this.secretName, checksum: this.checksum });
-            return;
+        } else {
+            const secret = new k8s.core.v1.Secret(
+                name,
+                { metadata: { namespace: args.namespace, labels: args.labels }, type: "Opaque", stringData: pulumi.secret(args.data) },
+                child,
+            );
+            this.secretName = secret.metadata.name;
+            this.checksum = pulumi.output(sha256(JSON.stringify(sorted(args.data))));
         }
 
-        const randomOpts = { parent: this };
-        const djangoSecretKey =
-            args.djangoSecretKey ??
-            new random.RandomPassword(`${name}-django-secret-key`, { length: 64, special: true, overrideSpecial: "!#%*+-=_~" }, randomOpts)
-                .result;
-        const superuserPassword =
-            args.superuserPassword ??
-            new random.RandomPassword(`${name}-superuser-password`, { length: 24, special: false }, randomOpts).result;
-
-        const supplied = Object.fromEntries(Object.entries(args.secrets).map(([k, v]) => [k, pulumi.output(v ?? "")]));
-        const stringData = pulumi
-            .all({ DJANGO_SECRET_KEY: djangoSecretKey, SUPERUSER_PASSWORD: superuserPassword, ...supplied })
-            .apply((secrets) => ({ ...args.data, ...secrets }));
-
-        const secret = new k8s.core.v1.Secret(
-            name,
-            {
-                metadata: { namespace: args.namespace, labels: args.labels },
-                type: "Opaque",
-                stringData: pulumi.secret(stringData),
-            },
-            { parent: this },
-        );
-
-        this.secretName = secret.metadata.name;
-        // A digest of high-entropy data reveals nothing, so it may show in diffs in clear.
-        this.checksum = pulumi.unsecret(stringData.apply((d) => sha256(JSON.stringify(sorted(d)))));
+        this.files = {};
+        for (const secretName of Object.keys(SECRET_FILES) as SecretName[]) {
+            const external = args.external[secretName];
+            if (external) {
+                this.files[secretName] = { name: secretName, secretName: external.name, key: external.key };
+                continue;
+            }
+            const generate = GENERATED[secretName];
+            const value =
+                args.supplied[secretName] ??
+                (generate ? new random.RandomPassword(`${name}-${SECRET_FILES[secretName]}`, generate, child).result : undefined);
+            if (value === undefined) {
+                continue;
+            }
+            const secret = new k8s.core.v1.Secret(
+                `${name}-${SECRET_FILES[secretName]}`,
+                {
+                    metadata: { namespace: args.namespace, labels: args.labels },
+                    type: "Opaque",
+                    stringData: pulumi.secret(pulumi.output(value).apply((v) => ({ [secretName]: v }))),
+                },
+                child,
+            );
+            this.files[secretName] = { name: secretName, secretName: secret.metadata.name, key: secretName };
+        }
         this.registerOutputs({ secretName: this.secretName, checksum: this.checksum });
     }
 }

@@ -20,6 +20,8 @@ export interface BotsStackOutputs {
     ingressUrl?: string;
     /** The shared data volume's claim. */
     pvcName: string;
+    /** The claim's recorded spec as JSON; the stack's own data volume guard reads it back. */
+    dataVolume: string;
     /** Name (never the data) of the config Secret. */
     configSecretName: string;
     /** Cron schedule of the engine. */
@@ -36,6 +38,7 @@ export const REQUIRED_OUTPUTS = [
     "webServiceName",
     "webUrl",
     "pvcName",
+    "dataVolume",
     "configSecretName",
     "engineSchedule",
     "initJobName",

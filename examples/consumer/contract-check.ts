@@ -21,6 +21,7 @@ export const sameTypes: { [K in keyof BotsStackOutputs]-?: Equal<Exported[K & ke
     webUrl: true,
     ingressUrl: true,
     pvcName: true,
+    dataVolume: true,
     configSecretName: true,
     engineSchedule: true,
     initJobName: true,

@@ -1,6 +1,7 @@
 // Every policy of the bots-edi-deploy CrossGuard pack, one file each, grouped by concern:
 // pod-security/ (Pod Security Standards "restricted"), workloads/ (this project's container rules),
-// data/ (the data volume), outputs/ (stack outputs). Plain objects: ../index.ts serves them to the
+// data/ (the data volume), outputs/ (stack outputs), production/ (what a production stack must
+// have). Plain objects: ../index.ts serves them to the
 // Pulumi CLI, and test/unit/policy.spec.ts calls their validate functions directly on the
 // resources the program registers under mocks.
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
@@ -19,6 +20,8 @@ import { containerResources } from "./workloads/container-resources";
 import { longRunningProbes } from "./workloads/long-running-probes";
 import { dataVolumeProtected } from "./data/data-volume-protected";
 import { noSecretOutputs } from "./outputs/no-secret-data-in-outputs";
+import { secretEnv } from "./workloads/secret-env";
+import { prodNetworkPolicy } from "./production/network-policies";
 
 /** Every policy of the pack, all mandatory. */
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
@@ -37,4 +40,6 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     longRunningProbes,
     dataVolumeProtected,
     noSecretOutputs,
+    secretEnv,
+    prodNetworkPolicy,
 ];

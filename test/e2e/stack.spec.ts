@@ -168,10 +168,16 @@ describe("e2e: dev stack on a local kube-apiserver", function () {
             const problems = notContained(want, got);
             assert.deepStrictEqual(problems, [], `${kind} ${o.outputs.metadata.name} differs from the program's inputs`);
             if (kind === "Secret") {
-                // The values are secret in the state; the keys the image reads must be there (CONTRACT: /etc/bots files + env).
+                // The values are secret in the state; the keys the image reads must be there (CONTRACT: /etc/bots files + env;
+                // each secret value in a Secret of its own).
                 const keys = Object.keys(got.data ?? {});
-                for (const k of ["bots.ini", "settings.py", "DJANGO_SECRET_KEY"]) {
-                    assert.ok(keys.includes(k), `Secret ${o.outputs.metadata.name} has no key ${k}: ${keys.join(", ")}`);
+                if (keys.includes("bots.ini")) {
+                    for (const k of ["settings.py", "BOTSENV"]) {
+                        assert.ok(keys.includes(k), `Secret ${o.outputs.metadata.name} has no key ${k}: ${keys.join(", ")}`);
+                    }
+                } else {
+                    assert.strictEqual(keys.length, 1, `Secret ${o.outputs.metadata.name} holds one secret value: ${keys.join(", ")}`);
+                    assert.ok(["DJANGO_SECRET_KEY", "SUPERUSER_PASSWORD", "DB_PASSWORD", "EMAIL_HOST_PASSWORD"].includes(keys[0]), keys[0]);
                 }
                 const plain = comparable(o.inputs.stringData ?? o.inputs.data);
                 if (plain) {
@@ -238,7 +244,8 @@ describe("e2e: dev stack on a local kube-apiserver", function () {
         const t0 = Date.now();
         const res = await dev.preview({ expectNoChanges: true, diff: true, onOutput: log });
         process.stdout.write(`      (dev preview: ${((Date.now() - t0) / 1000).toFixed(1)}s)\n`);
-        const changed = Object.entries(res.changeSummary).filter(([op, n]) => op !== "same" && (n ?? 0) > 0);
+        // "read" is the StackReference to the stack itself (the data volume guard), read on every run.
+        const changed = Object.entries(res.changeSummary).filter(([op, n]) => op !== "same" && op !== "read" && (n ?? 0) > 0);
         assert.deepStrictEqual(changed, []);
     });
 
@@ -362,7 +369,9 @@ describe("e2e: dev stack on a local kube-apiserver", function () {
         const policyPacks = [path.join(REPO_ROOT, "policy")];
         const ok = await prod.preview({ policyPacks, onOutput: log });
         assert.match(ok.stdout, /bots-edi-policies/, "the pack ran");
-        await prod.setConfig(`${PROJECT}:protectData`, { value: "false" });
+        // The program itself refuses protectData: false on a production stack; an acknowledged data
+        // volume change is the one run in which the claim is unprotected, and the pack still stops it in prod.
+        await prod.setConfig(`${PROJECT}:dataVolumeChangeAcknowledged`, { value: "storageClass:longhorn->other" });
         try {
             await assert.rejects(prod.preview({ policyPacks, onOutput: log }), (e: Error) => {
                 assert.match(e.message, /data-volume-protected/);
@@ -370,7 +379,7 @@ describe("e2e: dev stack on a local kube-apiserver", function () {
                 return true;
             });
         } finally {
-            await prod.removeConfig(`${PROJECT}:protectData`);
+            await prod.removeConfig(`${PROJECT}:dataVolumeChangeAcknowledged`);
         }
     });
 

@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { createApp } from "../../components/bots-app";
 import { AppConfig, parseConfig } from "../../components/config/config";
-import { PROJECT, Recorded, invokes, recorded, useMocks } from "./mocks";
+import { KubeconfigView } from "../../components/config/kubeconfig";
+import { PROJECT, Recorded, invokes, previousOutputs, recorded, useMocks } from "./mocks";
 
 export const REPO = path.resolve(__dirname, "..", "..");
 
@@ -29,6 +30,10 @@ export interface StackInput {
     secrets?: Record<string, string>;
     /** Keys removed from the stack file. */
     unset?: string[];
+    /** The kubeconfig the provider would read; when given, kubeContext is checked against it. */
+    kubeconfig?: KubeconfigView;
+    /** The previous deployment's stack outputs (what the StackReference to itself reads). */
+    previous?: Record<string, unknown>;
 }
 
 /** What the promotion step sets on prod: the digest dev runs (never committed to Pulumi.prod.yaml). */
@@ -40,7 +45,13 @@ export function configFor(input: StackInput): AppConfig {
     for (const k of input.unset ?? []) {
         delete values[k];
     }
-    return parseConfig({ project: PROJECT, stack: input.stack, values, secretKeys: new Set(Object.keys(input.secrets ?? {})) });
+    return parseConfig({
+        project: PROJECT,
+        stack: input.stack,
+        values,
+        secretKeys: new Set(Object.keys(input.secrets ?? {})),
+        kubeconfig: input.kubeconfig,
+    });
 }
 
 /** Resource options as the SDK saw them, per resource name (captured by a transformation). */
@@ -72,6 +83,7 @@ const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForR
 export async function runStack(input: StackInput): Promise<StackRun> {
     const config = configFor(input);
     await useMocks(input.stack);
+    previousOutputs.value = input.previous ?? {};
     recorded.length = 0;
     invokes.length = 0;
     const options = new Map<string, SeenOptions>();
@@ -90,18 +102,29 @@ export async function runStack(input: StackInput): Promise<StackRun> {
             },
         ],
     });
+    // A refusal after validation (the data volume guard) rejects the outputs that wait on it; the
+    // first such rejection fails the run, as the language host's handler fails a real one.
+    let onRejection: ((e: unknown) => void) | undefined;
+    const refused = new Promise<never>((_, reject) => {
+        onRejection = (e: unknown) => reject(e);
+        process.on("unhandledRejection", onRejection);
+    });
     const resolved: Record<string, unknown> = {};
     const secretOutputs: string[] = [];
-    for (const [name, out] of Object.entries(outputs)) {
-        if (out === undefined) {
-            continue;
+    try {
+        for (const [name, out] of Object.entries(outputs)) {
+            if (out === undefined) {
+                continue;
+            }
+            resolved[name] = await Promise.race([settle(out as pulumi.Output<unknown>), refused]);
+            if (await pulumi.isSecret(out as pulumi.Output<unknown>)) {
+                secretOutputs.push(name);
+            }
         }
-        resolved[name] = await settle(out as pulumi.Output<unknown>);
-        if (await pulumi.isSecret(out as pulumi.Output<unknown>)) {
-            secretOutputs.push(name);
-        }
+        await Promise.race([waitForRPCs(), refused]);
+    } finally {
+        process.off("unhandledRejection", onRejection!);
     }
-    await waitForRPCs();
     return {
         config,
         resources: recorded.filter((r) => r.custom).map((r) => ({ ...r })),

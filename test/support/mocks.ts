@@ -17,15 +17,23 @@ export const PROJECT = "bots-edi-deploy";
 export const recorded: Recorded[] = [];
 export const invokes: { token: string; inputs: Record<string, unknown> }[] = [];
 
+/** Outputs of the stack's previous deployment, as its StackReference to itself reads them (reset per run). */
+export const previousOutputs: { value: Record<string, unknown> } = { value: {} };
+
 export const fakeDigest = (seed: string) => `sha256:${crypto.createHash("sha256").update(seed).digest("hex")}`;
 export const GENERATED = "generated-by-random-mock";
 
 const mocks: pulumi.runtime.Mocks = {
     newResource(args: pulumi.runtime.MockResourceArgs) {
         const state: Record<string, any> = { ...args.inputs }; // eslint-disable-line @typescript-eslint/no-explicit-any
+        if (args.type === "pulumi:pulumi:StackReference") {
+            return { id: String(args.inputs.name), state: { name: args.inputs.name, outputs: previousOutputs.value, secretOutputNames: [] } };
+        }
         if (args.type.startsWith("kubernetes:") && args.type !== "pulumi:providers:kubernetes") {
             state.metadata = { ...(args.inputs.metadata ?? {}) };
-            state.metadata.name ??= `${args.name}-a1b2c3d4`;
+            // Autonamed Secrets get a new name for new data, as the provider replaces them.
+            const suffix = args.type === "kubernetes:core/v1:Secret" ? fakeDigest(JSON.stringify(args.inputs.stringData ?? {})).slice(7, 15) : "a1b2c3d4";
+            state.metadata.name ??= `${args.name}-${suffix}`;
         }
         if (args.type === "docker-build:index:Image") {
             const digest = fakeDigest(JSON.stringify(args.inputs));
@@ -51,5 +59,5 @@ const mocks: pulumi.runtime.Mocks = {
 };
 
 export async function useMocks(stack: string): Promise<void> {
-    await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
+    await pulumi.runtime.setMocks(mocks, PROJECT, stack, false, "organization");
 }

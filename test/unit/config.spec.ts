@@ -29,7 +29,7 @@ const BAD: BadCase[] = [
     { what: "postgresql without any password source", unset: ["databaseExistingSecret"], key: "databasePassword", expect: ["is required (as a secret)"] },
     { what: "postgresql without a host", set: { databaseHost: "" }, key: "databaseHost", expect: ["is required when databaseEngine is postgresql"] },
     { what: "an invalid time zone", set: { engineTimeZone: "Mars/Olympus" }, key: "engineTimeZone", expect: ['"Mars/Olympus"', "IANA time zone"] },
-    { what: "a namespace that is not a DNS label", set: { namespace: "Bots_EDI" }, key: "namespace", expect: ['"Bots_EDI"', "DNS label"] },
+    { what: "a namespace that is not a DNS label", set: { namespace: "Bots_EDI" }, key: "namespace", expect: ['"Bots_EDI"', "DNS-1123 label"] },
     { what: "a memory request above its limit", set: { webMemoryRequest: "4Gi", webMemoryLimit: "1Gi" }, key: "webMemoryRequest", expect: ["must not exceed webMemoryLimit"] },
     { what: "a bad CPU quantity", set: { engineCpuLimit: "two" }, key: "engineCpuLimit", expect: ['"two"', "CPU quantity"] },
     { what: "the engine's --routeid flag that Bots does not have", set: { engineArgs: '["--new","--routeid=orders"]' }, key: "engineArgs", expect: ['"--routeid=orders"', "positionally"] },
@@ -42,7 +42,7 @@ const BAD: BadCase[] = [
     { what: "a boolean that is not one", set: { protectData: "yes" }, key: "protectData", expect: ['"yes"', "true or false"] },
     { what: "a CSRF origin without scheme", set: { csrfTrustedOrigins: '["edi.example.com"]' }, key: "csrfTrustedOrigins", expect: ["with a scheme"] },
     { what: "sqlite with several web pods", set: { databaseEngine: "sqlite", webReplicas: "2" }, key: "webReplicas", expect: ["sqlite"] },
-    { what: "an egress CIDR that is not one", set: { networkPolicyEgressCidrs: '["db.example.com"]' }, key: "networkPolicyEgressCidrs", expect: ['"db.example.com"', "CIDRs"] },
+    { what: "an egress CIDR that is not one", set: { networkPolicyEgressCidrs: '["db.example.com"]' }, key: "networkPolicyEgressCidrs", expect: ['"db.example.com"', "not a CIDR"] },
     { what: "botsSource context without a directory", set: { botsSource: "context" }, key: "botsSourceDir", expect: ["is required when botsSource is context"] },
 ];
 

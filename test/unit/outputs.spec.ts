@@ -1,4 +1,7 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PROMOTED_IMAGE, runStack, stackFileValues } from "../support/harness";
 import { GENERATED, PROJECT, useMocks } from "../support/mocks";
@@ -13,6 +16,7 @@ const CONTRACT = [
     "webUrl",
     "ingressUrl",
     "pvcName",
+    "dataVolume",
     "configSecretName",
     "engineSchedule",
     "initJobName",
@@ -28,6 +32,10 @@ describe("stack outputs contract", () => {
         await useMocks("dev");
         const values = Object.fromEntries(Object.entries(stackFileValues("dev")).map(([k, v]) => [`${PROJECT}:${k}`, v]));
         values[`${PROJECT}:superuserPassword`] = "operator-chosen-password";
+        // The program checks that kubeContext is in the kubeconfig the provider will read.
+        const kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bots-unit-")), "config");
+        fs.writeFileSync(kubeconfig, "apiVersion: v1\nkind: Config\ncontexts:\n- name: bots-dev\n  context: {cluster: c, user: u}\n");
+        values[`${PROJECT}:kubeconfig`] = kubeconfig;
         pulumi.runtime.setAllConfig(values, [`${PROJECT}:superuserPassword`]);
         exported = await import("../../index");
     });
@@ -57,6 +65,15 @@ describe("stack outputs contract", () => {
         assert.match(v.configSecretName, /^bots-config/);
         assert.strictEqual(v.engineSchedule, "*/2 * * * *");
         assert.match(v.initJobName, /^bots-db-init-[a-f0-9]{10}$/);
+        assert.deepStrictEqual(JSON.parse(v.dataVolume), {
+            namespace: "bots-edi-dev",
+            claimName: "bots-data",
+            existingClaim: false,
+            storageClass: "longhorn",
+            storageClassInput: "longhorn",
+            accessMode: "ReadWriteMany",
+            size: "5Gi",
+        });
     });
 
     it("prod exports the same names with its own values", async () => {

@@ -421,14 +421,15 @@ describe("policy pack (CrossGuard) on the program's resources", function () {
             }
         });
 
-        it("data-volume-protected: prod with protectData false fails; dev passes unless configured", async () => {
-            const unprotected = await record({ stack: "prod", set: { protectData: "false" } });
-            const pvc = copyOf(unprotected, PVC_TYPE);
-            assert.strictEqual(pvc.protect, false, "the program should not protect the claim with protectData false");
+        it("data-volume-protected: an unprotected prod claim fails; dev passes unless configured", async () => {
+            // The program protects the claim on every stack unless a data volume change is
+            // acknowledged for one run; the policy catches an unprotected claim whatever the cause.
+            const acknowledged = await record({ stack: "prod", set: { dataVolumeChangeAcknowledged: "storageClass:longhorn->fast" } });
+            const pvc = copyOf(acknowledged, PVC_TYPE);
+            assert.strictEqual(pvc.protect, false, "an acknowledged run unprotects the claim");
             await expectOnly("prod", pvc, "data-volume-protected", /PersistentVolumeClaim bots-data \(ReadWriteMany data volume\) is not protected in stack prod/);
 
-            const devPvc = copyOf(dev, PVC_TYPE);
-            assert.strictEqual(devPvc.protect, false);
+            const devPvc = { ...copyOf(dev, PVC_TYPE), protect: false };
             assert.deepStrictEqual(await allViolations("dev", devPvc), []);
             const policy = byName("data-volume-protected") as ResourceValidationPolicy;
             assert.strictEqual((await violations(policy, "dev", devPvc, { requireProtection: true })).length, 1);
@@ -445,7 +446,7 @@ describe("policy pack (CrossGuard) on the program's resources", function () {
                 (await stackViolations(policy, stackArgs(dev, { ...dev.run.outputs, adminLogin: `admin:${generated}` }))).sort(),
                 [
                     'stack output "adminLogin" contains the secret value of RandomPassword bots-config-superuser-password',
-                    'stack output "adminLogin" contains the secret value of Secret bots-config key SUPERUSER_PASSWORD',
+                    'stack output "adminLogin" contains the secret value of Secret bots-config-superuser-password key SUPERUSER_PASSWORD',
                 ],
             );
 
@@ -453,7 +454,7 @@ describe("policy pack (CrossGuard) on the program's resources", function () {
             assert.deepStrictEqual(await stackViolations(policy, stackArgs(withDb)), []);
             const b64 = Buffer.from("s3cr3t-db-pass").toString("base64");
             assert.deepStrictEqual(await stackViolations(policy, stackArgs(withDb, { ...withDb.run.outputs, db: { conn: [`postgres://bots@db/${b64}`] } })), [
-                'stack output "db.conn[0]" contains the secret value of Secret bots-config key DB_PASSWORD',
+                'stack output "db.conn[0]" contains the secret value of Secret bots-config-db-password key DB_PASSWORD',
             ]);
 
             assert.deepStrictEqual(await stackViolations(policy, stackArgs(dev, { ...dev.run.outputs, databasePassword: "" })), [

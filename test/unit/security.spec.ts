@@ -52,7 +52,7 @@ describe("pod security and hygiene (every pod spec, dev and prod)", () => {
         });
     });
 
-    it("mounts only the data volume, the read-only config and two emptyDirs as writable paths", () => {
+    it("mounts only the data volume, the read-only config and secrets and two emptyDirs as writable paths", () => {
         each((stack, owner, spec) => {
             for (const c of spec.containers) {
                 assert.deepStrictEqual(
@@ -60,6 +60,7 @@ describe("pod security and hygiene (every pod spec, dev and prod)", () => {
                     [
                         { name: "data", mountPath: "/home/bots/.bots" },
                         { name: "config", mountPath: "/etc/bots", readOnly: true },
+                        { name: "secrets", mountPath: "/run/secrets/bots", readOnly: true },
                         { name: "run", mountPath: "/run/bots" },
                         { name: "tmp", mountPath: "/tmp" },
                     ],
@@ -113,7 +114,7 @@ describe("pod security and hygiene (every pod spec, dev and prod)", () => {
         });
     });
 
-    it("carries the config checksum on every pod template", () => {
+    it("carries a config checksum on every pod template: one for the services, another for the init Job", () => {
         for (const run of Object.values(runs)) {
             const templates = [
                 ...run.resources.filter((r) => r.type.endsWith(":Deployment") || r.type.endsWith(":Job")).map((r) => r.inputs.spec.template),
@@ -121,8 +122,10 @@ describe("pod security and hygiene (every pod spec, dev and prod)", () => {
             ];
             assert.strictEqual(templates.length, 4);
             const sums = new Set(templates.map((t) => t.metadata.annotations["bots-edi.io/config-checksum"]));
-            assert.strictEqual(sums.size, 1, "all pods carry the same checksum");
-            assert.match([...sums][0], /^[a-f0-9]{64}$/);
+            assert.strictEqual(sums.size, 2, "web, worker and engine read the same secrets; the init Job others");
+            for (const sum of sums) {
+                assert.match(sum, /^[a-f0-9]{64}$/);
+            }
         }
     });
 

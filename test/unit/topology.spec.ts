@@ -2,6 +2,15 @@ import * as assert from "assert";
 import { StackRun, T, ofType, one, runStack } from "../support/harness";
 import { reveal } from "../support/values";
 
+/** The settings Secret (the other Secrets hold one secret value each). */
+const settings = (run: StackRun) => {
+    const r = ofType(run, T.secret).find((x) => x.name === "bots-config");
+    assert.ok(r, "no settings Secret bots-config");
+    return r;
+};
+/** The Secret holding one secret value, by its data key. */
+const valueSecret = (run: StackRun, key: string) => ofType(run, T.secret).find((x) => x.name !== "bots-config" && key in reveal(x.inputs.stringData));
+
 const byName = (run: StackRun, type: string, name: string) => {
     const r = ofType(run, type).find((x) => x.inputs.metadata?.name === name);
     assert.ok(r, `no ${type} named ${name}`);
@@ -27,7 +36,7 @@ describe("topology", () => {
         const common = {
             [T.namespace]: 1,
             [T.serviceAccount]: 1,
-            [T.secret]: 1,
+            [T.secret]: 3,
             [T.pvc]: 1,
             [T.job]: 1,
             [T.deployment]: 2,
@@ -37,7 +46,7 @@ describe("topology", () => {
             [T.randomPassword]: 2,
         };
         assert.deepStrictEqual(count(dev), { ...common, [T.image]: 2, [T.index]: 1 }, "dev builds; one web pod, no PDB");
-        assert.deepStrictEqual(count(prod), { ...common, [T.pdb]: 1 }, "prod deploys a digest; two web pods with a PDB");
+        assert.deepStrictEqual(count(prod), { ...common, [T.pdb]: 1, [T.networkPolicy]: 2 }, "prod deploys a digest; two web pods with a PDB; NetworkPolicies");
     });
 
     it("gives every resource an explicit provider (default providers are disabled)", () => {
@@ -72,7 +81,7 @@ describe("topology", () => {
     });
 
     it("renders the config Secret: bots.ini, settings.py and the environment, secrets generated", () => {
-        const data = reveal(one(dev, T.secret).inputs.stringData);
+        const data = reveal(settings(dev).inputs.stringData);
         assert.match(data["bots.ini"], /\[acceptance\]\n(#.*\n)*runacceptancetest = False/);
         const watched = [...data["bots.ini"].matchAll(/^path = (.*)$/gm)].map((m: RegExpMatchArray) => m[1]);
         assert.deepStrictEqual(watched, ["botssys/infile"], "the monitor watches only the env's inbox");
@@ -88,17 +97,21 @@ describe("topology", () => {
         assert.strictEqual(data.BOTS_DB_ENGINE, "postgresql");
         assert.strictEqual(data.DB_HOST, "postgres.databases-dev.svc.cluster.local");
         assert.strictEqual(data.DB_PORT, "5432");
-        assert.strictEqual(data.DB_PASSWORD, "", "dev reads the password from its existing Secret");
-        assert.match(data.DJANGO_SECRET_KEY, /^generated-by-random-mock-/);
-        assert.match(data.SUPERUSER_PASSWORD, /^generated-by-random-mock-/);
         assert.strictEqual(data.LOG_LEVEL, "DEBUG");
+        for (const key of ["DB_PASSWORD", "DJANGO_SECRET_KEY", "SUPERUSER_PASSWORD", "EMAIL_HOST_PASSWORD"]) {
+            assert.ok(!(key in data), `the settings Secret holds no secret value, but has ${key}`);
+        }
+        assert.match(reveal(valueSecret(dev, "DJANGO_SECRET_KEY")!.inputs.stringData).DJANGO_SECRET_KEY, /^generated-by-random-mock-/);
+        assert.match(reveal(valueSecret(dev, "SUPERUSER_PASSWORD")!.inputs.stringData).SUPERUSER_PASSWORD, /^generated-by-random-mock-/);
+        assert.strictEqual(valueSecret(dev, "DB_PASSWORD"), undefined, "dev reads the password from its existing Secret");
         const keyGen = ofType(dev, T.randomPassword).find((r) => r.name.endsWith("django-secret-key"))!;
         assert.ok(keyGen.inputs.length >= 50);
     });
 
-    it("marks the whole config Secret payload as secret", () => {
-        const raw = one(dev, T.secret).inputs.stringData;
-        assert.notDeepStrictEqual(raw, reveal(raw), "stringData is not wrapped as a secret");
+    it("marks every Secret's payload as secret", () => {
+        for (const s of ofType(dev, T.secret)) {
+            assert.notDeepStrictEqual(s.inputs.stringData, reveal(s.inputs.stringData), `${s.name}: stringData is not wrapped as a secret`);
+        }
     });
 
     it("uses a supplied secret key and password instead of generating them", async () => {
@@ -107,9 +120,8 @@ describe("topology", () => {
             secrets: { djangoSecretKey: "k".repeat(50), superuserPassword: "given-password" },
         });
         assert.strictEqual(ofType(run, T.randomPassword).length, 0);
-        const data = reveal(one(run, T.secret).inputs.stringData);
-        assert.strictEqual(data.DJANGO_SECRET_KEY, "k".repeat(50));
-        assert.strictEqual(data.SUPERUSER_PASSWORD, "given-password");
+        assert.deepStrictEqual(reveal(valueSecret(run, "DJANGO_SECRET_KEY")!.inputs.stringData), { DJANGO_SECRET_KEY: "k".repeat(50) });
+        assert.deepStrictEqual(reveal(valueSecret(run, "SUPERUSER_PASSWORD")!.inputs.stringData), { SUPERUSER_PASSWORD: "given-password" });
     });
 
     it("creates no Secret and generates nothing with existingConfigSecret", async () => {
@@ -129,14 +141,17 @@ describe("topology", () => {
         assert.strictEqual(one(prod, T.pvc).inputs.spec.resources.requests.storage, "50Gi");
     });
 
-    it("protects the prod volume and its namespace and retains both on delete; dev's are not", () => {
-        for (const key of [`${T.pvc}::bots-data`, `${T.namespace}::bots-namespace`]) {
-            const opts = (run: StackRun) => run.options.get(key)!;
-            assert.strictEqual(opts(prod).protect, true, key);
-            assert.strictEqual(opts(prod).retainOnDelete, true, key);
-            assert.strictEqual(opts(dev).protect, false, key);
-            assert.strictEqual(opts(dev).retainOnDelete, false, key);
+    it("protects and retains the claim on every stack; the namespace only with protectData (prod)", () => {
+        const opts = (run: StackRun, key: string) => run.options.get(key)!;
+        for (const run of [dev, prod]) {
+            assert.strictEqual(opts(run, `${T.pvc}::bots-data`).protect, true);
+            assert.strictEqual(opts(run, `${T.pvc}::bots-data`).retainOnDelete, true);
         }
+        const ns = `${T.namespace}::bots-namespace`;
+        assert.strictEqual(opts(prod, ns).protect, true);
+        assert.strictEqual(opts(prod, ns).retainOnDelete, true);
+        assert.strictEqual(opts(dev, ns).protect, false);
+        assert.strictEqual(opts(dev, ns).retainOnDelete, false);
     });
 
     it("mounts an existing claim instead of creating one", async () => {
@@ -247,7 +262,7 @@ describe("topology", () => {
     it("drops the worker and disables the job queue when the directory monitor is off", async () => {
         const run = await runStack({ stack: "dev", set: { dirmonitorEnabled: "false" } });
         assert.deepStrictEqual(ofType(run, T.deployment).map((d) => d.inputs.metadata.name), ["bots-web"]);
-        assert.match(reveal(one(run, T.secret).inputs.stringData)["bots.ini"], /\[jobqueue\]\n(#.*\n)*enabled = False/);
+        assert.match(reveal(settings(run).inputs.stringData)["bots.ini"], /\[jobqueue\]\n(#.*\n)*enabled = False/);
     });
 
     it("exposes the UI through an Ingress with TLS and the cert-manager issuer", () => {
@@ -273,16 +288,25 @@ describe("topology", () => {
         assert.deepStrictEqual(engine.resources, { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } });
     });
 
-    it("reads the database password from the existing Secret where configured", () => {
-        const env = byName(prod, T.deployment, "bots-web").inputs.spec.template.spec.containers[0].env;
-        const pw = env.find((e: { name: string }) => e.name === "DB_PASSWORD");
-        assert.deepStrictEqual(pw.valueFrom.secretKeyRef, { name: "bots-db", key: "DB_PASSWORD", optional: false });
-        const key = env.find((e: { name: string }) => e.name === "DJANGO_SECRET_KEY");
-        assert.deepStrictEqual(key.valueFrom.secretKeyRef, { name: "bots-config-a1b2c3d4", key: "DJANGO_SECRET_KEY", optional: false });
+    it("mounts the database password from the existing Secret where configured, and points the image at each file", () => {
+        const spec = byName(prod, T.deployment, "bots-web").inputs.spec.template.spec;
+        const sources = spec.volumes.find((v: { name: string }) => v.name === "secrets").projected.sources.map((p: { secret: unknown }) => p.secret);
+        assert.strictEqual(sources.length, 2);
+        assert.match(sources[0].name, /^bots-config-django-secret-key-[a-f0-9]{8}$/, "the generated key's own Secret");
+        assert.deepStrictEqual(sources[0].items, [{ key: "DJANGO_SECRET_KEY", path: "django-secret-key" }]);
+        assert.deepStrictEqual(sources[1], { name: "bots-db", items: [{ key: "DB_PASSWORD", path: "db-password" }] });
+        const env = spec.containers[0].env;
+        const files = env.filter((e: { name: string }) => e.name.endsWith("_FILE"));
+        assert.deepStrictEqual(files, [
+            { name: "DJANGO_SECRET_KEY_FILE", value: "/run/secrets/bots/django-secret-key" },
+            { name: "DB_PASSWORD_FILE", value: "/run/secrets/bots/db-password" },
+        ]);
+        assert.deepStrictEqual(spec.volumes.find((v: { name: string }) => v.name === "secrets").projected.defaultMode, 0o440);
     });
 
-    it("adds no NetworkPolicy unless enabled", () => {
-        assert.strictEqual(ofType(prod, T.networkPolicy).length, 0);
+    it("adds no NetworkPolicy unless enabled; prod's stack file enables them", () => {
+        assert.strictEqual(ofType(dev, T.networkPolicy).length, 0);
+        assert.deepStrictEqual(ofType(prod, T.networkPolicy).map((p) => p.inputs.metadata.name), ["bots-default-deny-ingress", "bots-web-ingress"]);
     });
 
     it("denies ingress by default and opens only the web port to the ingress namespaces when enabled", async () => {

@@ -1,0 +1,184 @@
+// End to end, operator safety (issue 10): the real Pulumi CLI and program against the local
+// kube-apiserver (hack/cluster/up.sh). A value the API server refuses is refused by the preview
+// first, with the program's message; a config change that would replace the data claim of a
+// deployed stack is refused at preview and at up, nothing changes, and the data is still there.
+// Run with `npm run test:e2e` (test/e2e/run.sh); E2E_VERBOSE=1 streams Pulumi's output.
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { Stack } from "@pulumi/pulumi/automation";
+import { E2eWorkspace, Json, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl, kubectlTry, selectStack, toolEnv } from "./support";
+
+const IMAGE = `registry.local/edi/bots@sha256:${crypto.createHash("sha256").update("bots e2e operator safety").digest("hex")}`;
+const NAMESPACE = "bots-e2e-safety";
+
+describe("e2e: operator safety on a local kube-apiserver", function () {
+    this.timeout(20 * 60 * 1000);
+
+    let env: Record<string, string>;
+    let ws: E2eWorkspace;
+    let dev: Stack;
+
+    const log = (s: string) => {
+        if (process.env.E2E_VERBOSE) {
+            process.stdout.write(s);
+        }
+    };
+    /** What the operator reads: the error's message, indented, for the test log. */
+    const show = (title: string, text: string) => process.stdout.write(`      ${title}:\n${text.replace(/^/gm, "        | ")}\n`);
+    const set = (key: string, value: string) => dev.setConfig(`${PROJECT}:${key}`, { value });
+
+    /**
+     * Every object the stack owns in the namespace with its uid and generation (spec changes; the
+     * CronJob controller's status writes and the Jobs it starts are not the stack's): equal before
+     * and after means nothing was replaced or changed.
+     */
+    const versions = () =>
+        getJson(env, ["-n", NAMESPACE, "get", "deployments,cronjobs,jobs,services,secrets,pvc,networkpolicies"])
+            .items.filter((o: Json) => !o.metadata.ownerReferences)
+            .map((o: Json) => `${o.kind}/${o.metadata.name}=${o.metadata.uid}@${o.metadata.generation ?? "-"}`)
+            .sort()
+            .join(" ");
+
+    before(async function () {
+        env = toolEnv();
+        const ready = kubectlTry(env, ["get", "--raw", "/readyz"]);
+        assert.ok(ready.ok, `the local cluster is not up (npm run cluster:up): ${ready.err}`);
+        const r = spawnSync("bash", ["hack/cluster/storage.sh"], { cwd: REPO_ROOT, env, encoding: "utf8" });
+        assert.strictEqual(r.status, 0, r.stderr);
+        ws = e2eWorkspace(env);
+        dev = await selectStack(ws, "dev");
+        await dev.setAllConfig({
+            [`${PROJECT}:kubeContext`]: { value: env.BOTS_KUBE_CONTEXT },
+            [`${PROJECT}:kubeconfig`]: { value: env.BOTS_KUBECONFIG },
+            [`${PROJECT}:namespace`]: { value: NAMESPACE },
+            [`${PROJECT}:imageMode`]: { value: "existing" },
+            [`${PROJECT}:imageRef`]: { value: IMAGE },
+        });
+        // Deployed as a new operator would: no storageClass, so the cluster's default class.
+        await dev.removeConfig(`${PROJECT}:storageClass`);
+        if (kubectlTry(env, ["get", "namespace", NAMESPACE]).ok) {
+            kubectl(env, ["delete", "namespace", NAMESPACE, "--wait=true", "--timeout=180s"]);
+        }
+    });
+
+    after(async function () {
+        if (env && !process.env.E2E_KEEP) {
+            // The claim is protected in the stack; the namespace goes, and with it the claim.
+            kubectlTry(env, ["delete", "namespace", NAMESPACE, "--wait=false"]);
+        }
+        if (ws && !process.env.E2E_KEEP) {
+            ws.cleanup();
+        }
+    });
+
+    it("a time zone the API server refuses (europe/amsterdam) is refused by the preview first, with key, value and rule", async function () {
+        // The API server's own verdict on that value, for the record.
+        const cron = {
+            apiVersion: "batch/v1",
+            kind: "CronJob",
+            metadata: { name: "tz-probe", namespace: "default" },
+            spec: {
+                schedule: "*/5 * * * *",
+                timeZone: "europe/amsterdam",
+                jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: IMAGE }] } } } },
+            },
+        };
+        const api = kubectlTry(env, ["create", "--dry-run=server", "-f", "-"], JSON.stringify(cron));
+        assert.ok(!api.ok, "the API server accepts europe/amsterdam");
+        assert.match(api.err, /timeZone.*europe\/amsterdam/);
+        show("kube-apiserver (kubectl create --dry-run=server)", api.err.trim());
+
+        await set("engineTimeZone", "europe/amsterdam");
+        try {
+            await assert.rejects(dev.preview({ onOutput: log }), (e: Error) => {
+                const line = e.message.split("\n").find((l) => l.includes("engineTimeZone"));
+                assert.ok(line, e.message);
+                assert.match(line, /bots-edi-deploy:engineTimeZone = "europe\/amsterdam": must be spelt exactly as in the tz database: Europe\/Amsterdam/);
+                assert.match(e.message, /nothing was created or changed/);
+                show("pulumi preview", e.message.split("\n").filter((l) => /invalid configuration|engineTimeZone/.test(l)).join("\n"));
+                return true;
+            });
+        } finally {
+            await dev.removeConfig(`${PROJECT}:engineTimeZone`);
+        }
+        assert.ok(!kubectlTry(env, ["get", "namespace", NAMESPACE]).ok, "nothing was created");
+    });
+
+    it("a kube context that is not in the kubeconfig fails the preview, naming both", async function () {
+        await set("kubeContext", "bots-lcoal");
+        try {
+            await assert.rejects(dev.preview({ onOutput: log }), (e: Error) => {
+                assert.match(e.message, new RegExp(`kubeContext = "bots-lcoal": is not a context of the kubeconfig the provider will use, ${env.BOTS_KUBECONFIG.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(its contexts: ${env.BOTS_KUBE_CONTEXT}\\)`));
+                return true;
+            });
+        } finally {
+            await set("kubeContext", env.BOTS_KUBE_CONTEXT);
+        }
+    });
+
+    it("deploys, recording the claim's spec with the class the cluster assigned", async function () {
+        const res = await dev.up({ onOutput: log });
+        assert.strictEqual(res.summary.result, "succeeded");
+        const recorded = JSON.parse((await dev.outputs()).dataVolume.value as string);
+        assert.deepStrictEqual(recorded, {
+            namespace: NAMESPACE,
+            claimName: "bots-data",
+            existingClaim: false,
+            storageClass: "local-rwx",
+            storageClassInput: "",
+            accessMode: "ReadWriteMany",
+            size: "5Gi",
+        });
+        const state = await dev.exportStack();
+        const pvc = (state.deployment.resources as Json[]).find((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim");
+        assert.strictEqual(pvc.protect, true, "the claim is protected on every stack");
+        assert.strictEqual(pvc.retainOnDelete, true);
+    });
+
+    it("naming the class the claim already has is no change at all (it was a replace before)", async function () {
+        await set("storageClass", "local-rwx");
+        const res = await dev.preview({ expectNoChanges: true, onOutput: log });
+        // "read" is the StackReference to the stack itself, read on every run.
+        const changed = Object.entries(res.changeSummary).filter(([op, n]) => op !== "same" && op !== "read" && (n ?? 0) > 0);
+        assert.deepStrictEqual(changed, []);
+    });
+
+    it("a new storage class is refused at preview and at up, naming the key and the steps; nothing changes and the data is still there", async function () {
+        const claim = getJson(env, ["-n", NAMESPACE, "get", "pvc", "bots-data"]);
+        assert.strictEqual(claim.status.phase, "Bound");
+        // Data on the volume: a file in the bound PV's directory (hostPath of the local pool).
+        const pv = getJson(env, ["get", "pv", claim.spec.volumeName]);
+        const marker = path.join(pv.spec.hostPath.path, "botssys-marker.edi");
+        fs.writeFileSync(marker, "ISA*00*...~ (EDI data that must survive)\n");
+        const before = versions();
+
+        await set("storageClass", "fast-rwx");
+        let message = "";
+        await assert.rejects(dev.preview({ onOutput: log }), (e: Error) => {
+            message = e.message;
+            return true;
+        });
+        const line = message.split("\n").find((l) => l.includes("bots-edi-deploy:storageClass"));
+        assert.ok(line, message);
+        assert.match(line, new RegExp(`storageClass = "fast-rwx": would replace the data claim ${NAMESPACE}/bots-data \\(local-rwx -> fast-rwx\\)`));
+        assert.match(line, /docs\/configuration\.md, "Changing the data volume"/);
+        assert.match(line, /pulumi config set dataVolumeChangeAcknowledged 'storageClass:local-rwx->fast-rwx'/);
+        assert.ok(!message.includes("error serializing"), "the refusal reads as written");
+        show("pulumi preview", message.split("\n").filter((l) => /invalid configuration|storageClass/.test(l)).join("\n"));
+
+        await assert.rejects(dev.up({ onOutput: log }), /would replace the data claim/);
+
+        assert.strictEqual(versions(), before, "no object in the namespace changed");
+        const after = getJson(env, ["-n", NAMESPACE, "get", "pvc", "bots-data"]);
+        assert.strictEqual(after.metadata.uid, claim.metadata.uid, "the same claim");
+        assert.strictEqual(after.status.phase, "Bound");
+        assert.strictEqual(after.metadata.deletionTimestamp, undefined);
+        assert.strictEqual(fs.readFileSync(marker, "utf8"), "ISA*00*...~ (EDI data that must survive)\n", "the data is still there");
+
+        await set("storageClass", "local-rwx");
+        await dev.preview({ expectNoChanges: true });
+    });
+});
