@@ -1,5 +1,6 @@
 // `npm run image:build -- [--bots-source DIR] [--plugin DIR ...] [--platform P] [--tag T]
-//                         [--bots-version V] [--base-image IMG] [--target T]`
+//                         [--bots-version V] [--base-image IMG] [--target T] [--no-cache]
+//                         [--docker-context DIR]`   (the last two: for hack/docker/bench-image.sh)
 // Builds docker/Dockerfile with the same arguments as the program's build mode
 // (components/image/build-spec.ts), loads the image into the local Docker engine and prints the
 // local image reference alone on its last line. Build output goes to stderr.
@@ -19,10 +20,12 @@ interface Options {
     botsVersion?: string;
     baseImage?: string;
     target?: string;
+    noCache: boolean;
+    dockerContext?: string;
 }
 
 function parse(argv: string[]): Options {
-    const o: Options = { plugins: [], tag: "bots-edi:local" };
+    const o: Options = { plugins: [], tag: "bots-edi:local", noCache: false };
     for (let i = 0; i < argv.length; i++) {
         const flag = argv[i];
         const value = (): string => {
@@ -40,8 +43,10 @@ function parse(argv: string[]): Options {
             case "--bots-version": o.botsVersion = value(); break;
             case "--base-image": o.baseImage = value(); break;
             case "--target": o.target = value(); break;
+            case "--no-cache": o.noCache = true; break;
+            case "--docker-context": o.dockerContext = value(); break;
             default:
-                throw new BuildInputError(`unknown argument ${flag} (allowed: --bots-source DIR, --plugin DIR (repeatable), --platform P, --tag T, --bots-version V, --base-image IMG, --target T)`);
+                throw new BuildInputError(`unknown argument ${flag} (allowed: --bots-source DIR, --plugin DIR (repeatable), --platform P, --tag T, --bots-version V, --base-image IMG, --target T, --no-cache, --docker-context DIR)`);
         }
     }
     return o;
@@ -77,9 +82,13 @@ function main(): number {
         pluginDirs: o.plugins,
         baseImage: o.baseImage ?? process.env.BOTS_BASE_IMAGE,
         labels: { source: process.env.BOTS_IMAGE_SOURCE, revision: revision.code === 0 ? revision.out : undefined },
+        dockerContext: o.dockerContext,
     });
     const b = builder();
     const args = [...b.pre, ...buildxArgs(spec, { platform: o.platform, target: o.target }), "--load", "-t", o.tag];
+    if (o.noCache) {
+        args.splice(b.pre.length + 1, 0, "--no-cache");
+    }
     process.stderr.write(`image:build: ${b.cmd} ${args.join(" ")}\n`);
     const r = spawnSync(b.cmd, args, { cwd: ROOT, env: b.env, stdio: ["ignore", "inherit", "inherit"] });
     if (r.status !== 0) {

@@ -26,6 +26,8 @@ export interface BuildInputs {
     baseImage?: string;
     /** OCI labels: source URL, revision and version of this project. */
     labels?: { source?: string; revision?: string; version?: string };
+    /** Build context holding the Dockerfile (default: this repo's docker/; the bench passes a copy). */
+    dockerContext?: string;
 }
 
 export interface BuildSpec {
@@ -182,7 +184,8 @@ export function buildSpec(inputs: BuildInputs): BuildSpec {
     if (labels.version) {
         buildArgs.IMAGE_VERSION = labels.version;
     }
-    return { dockerfile: path.join(DOCKER_CONTEXT, "Dockerfile"), context: DOCKER_CONTEXT, target: "runtime", buildArgs, named, botsVersion };
+    const context = inputs.dockerContext ?? DOCKER_CONTEXT;
+    return { dockerfile: path.join(context, "Dockerfile"), context, target: "runtime", buildArgs, named, botsVersion };
 }
 
 /** `buildx build` arguments for a spec (without the builder, output and tag options). */

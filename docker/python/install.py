@@ -24,5 +24,5 @@ for name, target in sorted(scripts.items()):
     path = os.path.join(bindir, name)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(f"#!{interpreter}\nimport sys\nfrom {module} import {func}\nsys.exit({func}())\n")
-    os.chmod(path, 0o755)
+    os.chmod(path, 0o755)  # noqa: S103 (an executable console script, like pip writes)
     print(f"{path} -> {target}")

@@ -224,6 +224,7 @@ export function logs(name: string): string {
 export interface HttpResult {
     status: number;
     body: string;
+    headers: http.IncomingHttpHeaders;
 }
 
 export function httpGet(url: string, timeoutMs = 5000): Promise<HttpResult> {
@@ -232,7 +233,7 @@ export function httpGet(url: string, timeoutMs = 5000): Promise<HttpResult> {
             let body = "";
             res.setEncoding("utf8");
             res.on("data", (c) => (body += c));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
         });
         req.on("timeout", () => req.destroy(new Error(`timeout ${url}`)));
         req.on("error", reject);

@@ -68,7 +68,11 @@ def tree_views() -> dict | None:
         from bots import healthcheck
     except ImportError:
         return None
-    return {"live": healthcheck.health_live, "ready": healthcheck.health_ready, "startup": healthcheck.health_startup}
+    return {
+        "live": healthcheck.health_live,
+        "ready": healthcheck.health_ready,
+        "startup": healthcheck.health_startup,
+    }
 
 
 def run(kind: str) -> tuple[bool, dict]:

@@ -29,7 +29,9 @@ def get(name: str, default: str = "") -> str:
     file_var = f"{name}_FILE"
     path = os.environ.get(file_var, "")
     if path and os.environ.get(name, ""):
-        raise SecretEnvError(f"{name} and {file_var} are both set: set only one ({file_var} names a file holding the value)")
+        raise SecretEnvError(
+            f"{name} and {file_var} are both set: set only one ({file_var} names a file holding the value)"
+        )
     if path:
         try:
             with open(path, encoding="utf-8") as handle:

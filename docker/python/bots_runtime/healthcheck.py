@@ -107,7 +107,9 @@ def check(kind: str, cfgdir: str) -> tuple[bool, dict[str, str]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bots-healthcheck", description=__doc__.splitlines()[0])
     parser.add_argument("kind", choices=KINDS)
-    parser.add_argument("--config-dir", default=None, help="default: $BOTS_CONFIG_DIR, else the image's config dir")
+    parser.add_argument(
+        "--config-dir", default=None, help="default: $BOTS_CONFIG_DIR, else the image's config dir"
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing")
     args = parser.parse_args(argv)
     cfgdir = args.config_dir or config_dir()

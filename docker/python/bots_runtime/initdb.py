@@ -47,7 +47,10 @@ def _sql_file(table: str, engine_suffix: str) -> str:
 
     sqldir = os.path.join(os.path.dirname(bots.__file__), "sql")
     # 3.3.1 names them after the ENGINE's last part (sqlite3), Bots 4 "sqlite".
-    names = ["uniek.sql"] if table == "uniek" else [f"{table}.{engine_suffix}.sql", f"{table}.{engine_suffix.rstrip('3')}.sql"]
+    if table == "uniek":
+        names = ["uniek.sql"]
+    else:
+        names = [f"{table}.{engine_suffix}.sql", f"{table}.{engine_suffix.rstrip('3')}.sql"]
     for name in names:
         path = os.path.join(sqldir, name)
         if os.path.isfile(path):
@@ -97,7 +100,9 @@ def ensure_superuser() -> None:
         return
     password = envsecrets.get("SUPERUSER_PASSWORD")
     if not password:
-        raise RuntimeError(f"SUPERUSER_PASSWORD (or SUPERUSER_PASSWORD_FILE) is empty; cannot create superuser {username!r}")
+        raise RuntimeError(
+            f"SUPERUSER_PASSWORD (or SUPERUSER_PASSWORD_FILE) is empty; cannot create superuser {username!r}"
+        )
     email = os.environ.get("SUPERUSER_EMAIL", "").strip()
     user_model.objects.create_superuser(username=username, email=email, password=password)
     _log(f"superuser {username!r} created")

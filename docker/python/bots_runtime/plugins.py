@@ -84,7 +84,8 @@ def discover(root: str | None = None) -> list[Plugin]:
     selected = _split(os.environ.get("BOTS_PLUGINS", ""))
     for name in selected:
         if name not in names:
-            raise PluginConfigError(f"BOTS_PLUGINS: plugin {name!r} is not in {root} (there: {', '.join(names) or 'none'})")
+            there = ", ".join(names) or "none"
+            raise PluginConfigError(f"BOTS_PLUGINS: plugin {name!r} is not in {root} (there: {there})")
     if selected:
         names = [n for n in names if n in selected]
     found = []
@@ -103,7 +104,9 @@ def discover(root: str | None = None) -> list[Plugin]:
                 entries = json.load(handle)["plugins"]
             routes = sorted({r["idroute"] for r in entries.get("routes", [])})
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise PluginConfigError(f"plugin {name!r}: {index} is not a Bots index: {type(exc).__name__}: {exc}") from exc
+            raise PluginConfigError(
+                f"plugin {name!r}: {index} is not a Bots index: {type(exc).__name__}: {exc}"
+            ) from exc
         found.append(Plugin(name=name, path=path, digest=_digest(path), routes=routes))
     owner: dict[str, str] = {}
     for plugin in found:
@@ -116,7 +119,8 @@ def discover(root: str | None = None) -> list[Plugin]:
             owner[route] = plugin.name
     if found and bots_major() < 4:
         raise PluginConfigError(
-            f"plugins ({', '.join(p.name for p in found)}) need Bots 4 (botsindex.json); this image runs Bots 3"
+            f"plugins ({', '.join(p.name for p in found)}) need Bots 4 (botsindex.json); "
+            "this image runs Bots 3"
         )
     return found
 
@@ -124,12 +128,16 @@ def discover(root: str | None = None) -> list[Plugin]:
 def routes_to_activate(baked: list[Plugin]) -> list[str]:
     wanted = _split(os.environ.get("BOTS_ACTIVATE_ROUTES", ""))
     if wanted and not baked:
-        raise PluginConfigError(f"BOTS_ACTIVATE_ROUTES names {', '.join(wanted)} but the image holds no plugins")
+        raise PluginConfigError(
+            f"BOTS_ACTIVATE_ROUTES names {', '.join(wanted)} but the image holds no plugins"
+        )
     known = {route for plugin in baked for route in plugin.routes}
     for route in wanted:
         if route not in known:
             listing = "; ".join(f"{p.name}: {', '.join(p.routes) or '(no routes)'}" for p in baked)
-            raise PluginConfigError(f"BOTS_ACTIVATE_ROUTES: route {route!r} is in none of the plugins ({listing})")
+            raise PluginConfigError(
+                f"BOTS_ACTIVATE_ROUTES: route {route!r} is in none of the plugins ({listing})"
+            )
     return sorted(set(wanted))
 
 
@@ -139,7 +147,9 @@ def _marker_key(name: str) -> str:
 
 
 def _recorded_digest(cursor, name: str) -> str | None:
-    cursor.execute("SELECT content FROM persist WHERE domein = %s AND botskey = %s", [MARKER_DOMAIN, _marker_key(name)])
+    cursor.execute(
+        "SELECT content FROM persist WHERE domein = %s AND botskey = %s", [MARKER_DOMAIN, _marker_key(name)]
+    )
     row = cursor.fetchone()
     if not row:
         return None
@@ -153,7 +163,9 @@ def _record(cursor, plugin: Plugin) -> None:
     key = _marker_key(plugin.name)
     cursor.execute("DELETE FROM persist WHERE domein = %s AND botskey = %s", [MARKER_DOMAIN, key])
     content = json.dumps({"name": plugin.name, "digest": plugin.digest})
-    cursor.execute("INSERT INTO persist (domein, botskey, content) VALUES (%s, %s, %s)", [MARKER_DOMAIN, key, content])
+    cursor.execute(
+        "INSERT INTO persist (domein, botskey, content) VALUES (%s, %s, %s)", [MARKER_DOMAIN, key, content]
+    )
 
 
 def _usersys_in_place(plugin: Plugin, usersysabs: str) -> bool:
@@ -231,5 +243,6 @@ def install(baked: list[Plugin], activate: list[str], log: Callable[[str], None]
         for plugin in baked:
             for route in plugin.routes:
                 active = route in activate
-                changed += models.routes.objects.filter(idroute=route).exclude(active=active).update(active=active)
+                rows = models.routes.objects.filter(idroute=route).exclude(active=active)
+                changed += rows.update(active=active)
         log(f"routes active: {', '.join(activate) or '(none)'}; {changed} route rows changed")

@@ -106,7 +106,10 @@ def link_config(botsenv_dir: str, dest: str) -> None:
     if os.path.isdir(link) and not os.path.islink(link):
         aside = f"{link}.before-image-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
         os.rename(link, aside)
-        print(f"bots-prepare-config: moved the existing {link} to {aside} (config comes from /etc/bots)", file=sys.stderr)
+        print(
+            f"bots-prepare-config: moved the existing {link} to {aside} (config comes from /etc/bots)",
+            file=sys.stderr,
+        )
     tmp = f"{link}.tmp-{os.getpid()}"
     os.symlink(dest, tmp)
     os.replace(tmp, link)

@@ -17,12 +17,15 @@ def main() -> int:
     modules = ["bots", "django", "cheroot", "cherrypy", "pyinotify", "MySQLdb", "bots_runtime.plugins"]
     modules.append("psycopg" if bots_major() >= 4 else "psycopg2")
     if bots_major() >= 4:
-        modules += ["genshi", "paramiko", "pdfminer", "xlrd", "bots.healthcheck" if _has_tree_health() else "bots"]
+        modules += ["genshi", "paramiko", "pdfminer", "xlrd"]
+        if _has_tree_health():
+            modules.append("bots.healthcheck")
     for name in modules:
         importlib.import_module(name)
     import django
 
-    print(f"bots {bots_version()}, django {django.get_version()}, python {sys.version.split()[0]}: {', '.join(modules)}")
+    python = sys.version.split()[0]
+    print(f"bots {bots_version()}, django {django.get_version()}, python {python}: {', '.join(modules)}")
     return 0
 
 

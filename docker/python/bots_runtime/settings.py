@@ -65,7 +65,9 @@ _ENGINES = {
     "sqlite": "django.db.backends.sqlite3",
     # Bots 4: psycopg (3) for "postgresql" (Django 5.2 has no psycopg2 alias any more).
     # Bots 3.3.1 compares ENGINE with exactly the psycopg2 alias (still valid in Django 2.2).
-    "postgresql": "django.db.backends.postgresql" if BOTS_MAJOR >= 4 else "django.db.backends.postgresql_psycopg2",
+    "postgresql": (
+        "django.db.backends.postgresql" if BOTS_MAJOR >= 4 else "django.db.backends.postgresql_psycopg2"
+    ),
     "mysql": "django.db.backends.mysql",
 }
 DB_ENGINE = _env("BOTS_DB_ENGINE", "sqlite").lower()
