@@ -78,8 +78,6 @@ root = "${BK_STATE}/buildkit"
   enabled = true
   networkMode = "host"
   platforms = ["linux/amd64", "linux/arm64"]
-  gc = true
-  gckeepstorage = 20000
 [worker.containerd]
   enabled = false
 [registry."${BK_REGISTRY}"]
