@@ -1,6 +1,8 @@
+import * as path from "path";
 import { z } from "zod";
 import { isValidCronSchedule } from "./cron";
 import { parseCpu, parseMemory } from "./quantity";
+import { BuildInputError, checkActivateRoutes, checkBotsSource, pluginRoutes } from "../image/build-spec";
 
 // The stack configuration as operators write it: flat keys, the same names, types and defaults as the
 // `config:` block of Pulumi.yaml (a unit test keeps the two in step). Values arrive as strings from
@@ -141,6 +143,8 @@ export const rawConfigSchema = z
         registryUsername: text(""),
         botsSource: oneOf(["pypi", "context"] as const, "pypi"),
         botsSourceDir: text(""),
+        botsPlugins: stringList([], z.string().min(1), "plugin folders, relative to the project"),
+        botsActivateRoutes: stringList([], z.string().regex(/^[^\s,]+$/), "Bots route ids (no spaces or commas)"),
 
         // Data volume
         storageClass: text(""),
@@ -259,6 +263,35 @@ export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey
     }
     if (c.botsSource === "context" && c.botsSourceDir === "") {
         add("botsSourceDir", "is required when botsSource is context: the local Bots source tree");
+    }
+    if (c.imageMode === "build" && c.botsSource === "context" && c.botsSourceDir !== "") {
+        for (const problem of checkBotsSource(path.resolve(c.botsSourceDir))) {
+            add("botsSourceDir", problem);
+        }
+    }
+    if (c.botsPlugins.length > 0 && (c.imageMode !== "build" || c.botsSource !== "context")) {
+        add("botsPlugins", "needs imageMode build and botsSource context: plugins are baked into a Bots 4 image built from a source tree (an existing image carries its own)");
+    } else if (c.botsPlugins.length > 0) {
+        const dirs = c.botsPlugins.map((d) => path.resolve(d));
+        const names = dirs.map((d) => path.basename(d));
+        const dup = names.find((n, i) => names.indexOf(n) !== i);
+        if (dup) {
+            add("botsPlugins", `two plugin folders are named "${dup}": a plugin is installed under its folder name, which must be unique`);
+        }
+        let readable = true;
+        for (const dir of dirs) {
+            try {
+                pluginRoutes(dir);
+            } catch (e) {
+                readable = false;
+                add("botsPlugins", e instanceof BuildInputError ? e.message : String(e));
+            }
+        }
+        if (readable) {
+            for (const problem of checkActivateRoutes(dirs, c.botsActivateRoutes)) {
+                add("botsActivateRoutes", problem);
+            }
+        }
     }
     if (secrets.registryPassword && c.registryUsername === "") {
         add("registryUsername", "is required when registryPassword is set");

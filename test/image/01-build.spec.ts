@@ -4,7 +4,9 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { BASE_IMAGE, IMAGE, IMAGE_331, ROOT, docker, ensureImage, ensureImage331, must, requireShared } from "./support";
+import {
+    BASE_IMAGE, IMAGE, IMAGE_331, IMAGE_PLUGINS, ROOT, docker, ensureImage, ensureImage331, ensurePluginsImage, must, requireShared,
+} from "./support";
 
 function config(image: string): { Entrypoint: string[]; User: string; ExposedPorts: Record<string, unknown>; Healthcheck: unknown; Env: string[]; Labels: Record<string, string> } {
     return JSON.parse(must(docker(["image", "inspect", "-f", "{{json .Config}}", image]), "inspect").stdout);
@@ -63,8 +65,10 @@ describe("image build: Bots 4 from a source tree, with plugins (docker/Dockerfil
         assert.equal(out.match(/^\/opt\/venv\/bin\/bots-/gm)?.length, 6);
     });
 
-    it("holds the four plugins under /opt/bots/plugins with plugins.txt in install order", function () {
-        const out = inside(IMAGE, "cat /opt/bots/plugins/plugins.txt; ls /opt/bots/plugins/*/botsindex.json");
+    it("holds its plugin under /opt/bots/plugins; the four-plugin build lists them in plugins.txt in install order", function () {
+        assert.equal(inside(IMAGE, "cat /opt/bots/plugins/plugins.txt").trim(), "my_first_plugin");
+        ensurePluginsImage();
+        const out = inside(IMAGE_PLUGINS, "cat /opt/bots/plugins/plugins.txt; ls /opt/bots/plugins/*/botsindex.json");
         assert.match(out, /^my_first_plugin\nedifact_orders_to_print\nedifact_to_xml_orders-desadv-invoice\nx12_to_xml_850-856-810-997$/m);
         assert.equal(out.match(/botsindex\.json$/gm)?.length, 4);
     });

@@ -5,7 +5,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    EDI_FIXTURES, EXPECTED_TABLES, IMAGE, chownR, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage,
+    EDI_FIXTURES, EXPECTED_TABLES, IMAGE, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage,
     exec, httpGet, installX12Route, logs, makeConfigDir, makeVolume, must, requireShared, run, runArgs, startDetached,
     stopWithin, waitFor, waitHttp, x12Inbox,
 } from "./support";

@@ -1,16 +1,18 @@
-// The Pulumi program's rendered pods (dev stack on SQLite, taken from a run of the program under
-// mocks) started in the real Bots 4 image from the pod specs themselves: each container's args,
-// env (secretKeyRefs resolved against the rendered Secrets), Secret and emptyDir mounts, user and
-// security context (test/image/pod-run.ts); only the image is swapped for the one built here and
-// the claim for a host dir. One network namespace per pod, as in Kubernetes.
+// The Pulumi program's rendered pods (dev stack on SQLite, Bots 4 from ../shared/upstream/bots with
+// one plugin and its route activated, taken from a run of the program under mocks) started in the
+// real image from the pod specs themselves: each container's args, env (secretKeyRefs resolved
+// against the rendered Secrets), Secret and emptyDir mounts, user and security context
+// (test/image/pod-run.ts); only the image is swapped for the one built here with the same build
+// inputs (checked) and the claim for a host dir. One network namespace per pod, as in Kubernetes.
 import { strict as assert } from "assert";
+import * as fs from "fs";
 import * as path from "path";
 import { T, ofType, podSpecs, runStack } from "../support/harness";
 import { revealAll } from "../support/values";
 import { PodSpec, Secrets, podRun } from "./pod-run";
 import {
-    FIXTURES, IMAGE, cleanupAll, docker, ensureImage, exec, httpGet, logs, makeVolume, must, onCleanup, requireShared, run,
-    stopWithin, waitHttp,
+    BOTS_TREE, FIXTURES, IMAGE, PLUGINS_ROOT, PROGRAM_PLUGIN, cleanupAll, docker, ensureImage, exec, httpGet, logs, makeVolume, must,
+    onCleanup, requireShared, run, stopWithin, waitHttp,
 } from "./support";
 
 const WEB_HOST_PORT = 18291;
@@ -22,11 +24,22 @@ describe("the program's rendered pods in the real Bots 4 image (dev stack, SQLit
     let secrets: Secrets;
     let pods: { owner: string; spec: PodSpec }[];
     let claim: string;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    let builds: any[];
 
     before(async function () {
         requireShared(this);
         ensureImage();
-        const stack = await runStack({ stack: "dev", set: { databaseEngine: "sqlite", databaseExistingSecret: "", databaseHost: "" } });
+        const stack = await runStack({
+            stack: "dev",
+            set: {
+                databaseEngine: "sqlite", databaseExistingSecret: "", databaseHost: "",
+                botsSource: "context", botsSourceDir: BOTS_TREE,
+                botsPlugins: JSON.stringify([path.join(PLUGINS_ROOT, PROGRAM_PLUGIN.dir)]),
+                botsActivateRoutes: JSON.stringify([PROGRAM_PLUGIN.route]),
+            },
+        });
+        builds = ofType(stack, T.image).map((i) => revealAll(i.inputs));
         secrets = Object.fromEntries(
             ofType(stack, T.secret).map((s) => {
                 const inputs = revealAll(s.inputs);
@@ -56,7 +69,19 @@ describe("the program's rendered pods in the real Bots 4 image (dev stack, SQLit
         return must(docker(["run", "--rm", ...r.options, "-v", `${FIXTURES}:/testdata:ro`, IMAGE, "shell", "python3", "/testdata/dump_config.py"]), "dump").stdout;
     }
 
-    it("init-db from the db-init Job's pod spec creates Bots' tables and the superuser of the Secret", function () {
+    it("the program builds what the image here was built from: the same tree, plugin and build args", function () {
+        assert.ok(builds.length >= 1);
+        for (const b of builds) {
+            assert.deepEqual(b.buildArgs, { BOTS_SOURCE: "context", BOTS_VERSION: "4.0.0" });
+            assert.equal(b.target, "runtime");
+            assert.equal(b.context.named["bots-src"].location, BOTS_TREE);
+            assert.equal(fs.readFileSync(path.join(b.context.named["bots-plugins"].location, "plugins.txt"), "utf8"), "my_first_plugin\n");
+        }
+        const plugins = must(docker(["run", "--rm", "--entrypoint", "cat", IMAGE, "/opt/bots/plugins/plugins.txt"]), "plugins.txt").stdout;
+        assert.equal(plugins, "my_first_plugin\n");
+    });
+
+    it("init-db from the db-init Job's pod spec creates Bots' tables and the superuser of the Secret, installs the plugin, activates its route", function () {
         const job = pod(/db-init/);
         const container = job.containers[0].name;
         const resolved = podRun(job, container, secrets, { [claim]: volume });
@@ -69,7 +94,10 @@ describe("the program's rendered pods in the real Bots 4 image (dev stack, SQLit
         for (const t of ["auth_user", "channel", "routes", "translate", "ta", "mutex", "persist", "uniek", "django_migrations"]) {
             assert.match(tables, new RegExp(`^${t}$`, "m"), `table ${t}`);
         }
+        assert.equal(resolved.env.BOTS_ACTIVATE_ROUTES, PROGRAM_PLUGIN.route);
+        assert.match(r.stdout, /plugin my_first_plugin: installed/);
         const rows = JSON.parse(superuserCheck(job, container));
+        assert.deepEqual([...new Set(rows.routes.filter((x: { active: string }) => x.active === "True").map((x: { idroute: string }) => x.idroute))], [PROGRAM_PLUGIN.route]);
         const username = resolved.env.SUPERUSER_USERNAME ?? "";
         if (username) {
             assert.deepEqual(rows.auth_user.map((u: string[]) => u.slice(0, 2)), [[username, "True"]]);
@@ -103,11 +131,12 @@ describe("the program's rendered pods in the real Bots 4 image (dev stack, SQLit
         assert.equal(s.exitCode, 0, logs(name));
     });
 
-    it("the engine CronJob's container runs with its args and exits 0", function () {
+    it("the engine CronJob's container runs the plugin's route with its args: 3 received, 3 ok, 1 sent, exit 0", function () {
         const cron = pod(/engine/);
         const r = docker(containerRun(cron, cron.containers[0].name), 240_000);
-        assert.equal(r.code, 0, r.stdout + r.stderr);
-        assert.match(r.stdout + r.stderr, /files received\/processed in run/);
+        const out = r.stdout + r.stderr;
+        assert.equal(r.code, 0, out);
+        assert.match(out, /3 files received\/processed in run\.\s+3 files without errors,\s+1 files send in run/);
     });
 
     it("the worker pod's job queue and directory monitor share a network namespace and pass their exec probes", async function () {

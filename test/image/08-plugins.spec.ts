@@ -6,7 +6,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    FIXTURES, IMAGE, PLUGINS, PLUGINS_ROOT, ROOT, chownR, cleanupAll, docker, ensureImage, makeConfigDir, makeVolume,
+    FIXTURES, IMAGE_PLUGINS as IMAGE, PLUGINS, PLUGINS_ROOT, ROOT, chownR, cleanupAll, docker, ensurePluginsImage, makeConfigDir, makeVolume,
     must, requireShared, run, runArgs,
 } from "./support";
 
@@ -76,7 +76,7 @@ for (const dbKind of ["sqlite", "postgresql"] as const) {
 
         before(function () {
             requireShared(this);
-            ensureImage();
+            ensurePluginsImage();
             if (dbKind === "postgresql") {
                 pg("start");
             }

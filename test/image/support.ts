@@ -7,8 +7,13 @@ import * as os from "os";
 import * as path from "path";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
-/** The Bots 4 image (source tree + the four plugins): what the project is built and tested for. */
+/**
+ * The Bots 4 image (source tree + PROGRAM_PLUGIN): what the project is built and tested for, and
+ * what the program's build mode makes of the stack config 07-program-config uses.
+ */
 export const IMAGE = process.env.BOTS_TEST_IMAGE || "bots-edi:image-test";
+/** The Bots 4 image with all four plugins (two of them define the same route id: BOTS_PLUGINS picks). */
+export const IMAGE_PLUGINS = "bots-edi:image-test-plugins";
 /** The Bots 3.3.1 image (PyPI, end-of-life fallback). */
 export const IMAGE_331 = process.env.BOTS_TEST_IMAGE_331 || "bots-edi:image-test-3.3.1";
 /** Bots' own unit tests on the Bots 4 environment (build target bots-tests). */
@@ -25,6 +30,8 @@ export const PLUGINS = [
     "edifact/edifact_to_xml_orders-desadv-invoice",
     "x12/x12_to_xml_850-856-810-997",
 ];
+/** The plugin baked into IMAGE, and its route. */
+export const PROGRAM_PLUGIN = { dir: "demo/my_first_plugin", route: "myfirstroute" };
 export const SECRET = "image-test-secret-key-not-for-production";
 export const FIXTURES = path.join(ROOT, "test", "image", "fixtures");
 export const EDI_FIXTURES = path.resolve(ROOT, "..", "shared", "fixtures", "edi");
@@ -97,9 +104,14 @@ function imageBuild(tag: string, args: string[]): Result {
     return r;
 }
 
-/** The Bots 4 image from ../shared/upstream/bots with the four plugins baked in. */
+/** The Bots 4 image from ../shared/upstream/bots with PROGRAM_PLUGIN baked in. */
 export function ensureImage(): Result {
-    return imageBuild(IMAGE, ["--bots-source", BOTS_TREE, ...PLUGINS.flatMap((p) => ["--plugin", path.join(PLUGINS_ROOT, p)])]);
+    return imageBuild(IMAGE, ["--bots-source", BOTS_TREE, "--plugin", path.join(PLUGINS_ROOT, PROGRAM_PLUGIN.dir)]);
+}
+
+/** The Bots 4 image with the four plugins of ../shared/upstream/bots-plugins (shares all but the last layer). */
+export function ensurePluginsImage(): Result {
+    return imageBuild(IMAGE_PLUGINS, ["--bots-source", BOTS_TREE, ...PLUGINS.flatMap((p) => ["--plugin", path.join(PLUGINS_ROOT, p)])]);
 }
 
 /** The Bots 3.3.1 image (PyPI fallback). */
