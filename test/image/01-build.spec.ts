@@ -62,7 +62,8 @@ describe("image build: Bots 4 from a source tree, with plugins (docker/Dockerfil
         assert.match(out, /^BOTS 4\.0\.0$/m);
         assert.match(out, /^VENV \/opt\/venv$/m);
         assert.match(out, /psycopg, genshi, paramiko, pdfminer, xlrd, bots\.healthcheck/);
-        assert.equal(out.match(/^\/opt\/venv\/bin\/bots-/gm)?.length, 6);
+        assert.equal(out.match(/^\/opt\/venv\/bin\/bots-/gm)?.length, 5);
+        assert.match(out, /^\/opt\/bots\/bin\/bots-engine$/m, "bots-engine without empty arguments comes first on PATH");
     });
 
     it("holds its plugin under /opt/bots/plugins; the four-plugin build lists them in plugins.txt in install order", function () {

@@ -198,7 +198,7 @@ describe("SQLite: init-db, services, engine, signals", function () {
             }
             const j = exec(jq, ["bots-healthcheck", "jobqueue"]);
             assert.equal(j.code, 0, j.stdout);
-            assert.match(j.stdout, /isup/);
+            assert.match(j.stdout, /isup -> 0/);
             // The jobqueue container runs no dirmonitor.
             assert.equal(exec(jq, ["bots-healthcheck", "dirmonitor"]).code, 1);
         });
@@ -206,7 +206,7 @@ describe("SQLite: init-db, services, engine, signals", function () {
         it("a file landing in the watched inbox queues an engine job that the job queue runs (fixed in Bots 4)", async function () {
             const before = fs.readdirSync(csvOutbox(env)).length;
             dropX12Order(env, "queued.x12");
-            const log = path.join(env, "botssys", "logging", "jobqueueserver", "jobqueueserver.log");
+            const log = path.join(env, "botssys", "logging", "jobqueue", "jobqueue.log");
             const line = await waitFor("job added", () => {
                 const text = fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "";
                 return /Added job \d+, priority \d+: .*bots-engine.*/.exec(text)?.[0];

@@ -3,10 +3,11 @@
 // a database that drops packets, an engine run (Bots' own psycopg 3 connection).
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as net from "net";
 import * as path from "path";
 import {
     EXPECTED_TABLES, IMAGE, ROOT, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage, exec, httpGet,
-    installX12Route, logs, makeConfigDir, makeVolume, must, requireShared, run, runArgs, startDetached, stopWithin, waitHttp,
+    installX12Route, logs, makeConfigDir, makeVolume, must, onCleanup, requireShared, run, runArgs, startDetached, stopWithin, waitHttp,
 } from "./support";
 
 const PG_PORT = process.env.BOTS_TEST_PG_PORT || "55432";
@@ -124,8 +125,13 @@ describe("PostgreSQL: init-db, readiness, engine", function () {
 
         it("a database that drops packets: /health/ready answers 503 with the reason inside the probe's 3 s (default connect timeout 2 s)", async function () {
             const blackhole = "bots-image-test-web-pg-blackhole";
-            // 192.0.2.1 (TEST-NET-1) answers nothing; the connect attempt runs into its timeout.
-            const env: Record<string, string> = { ...dbEnv({ DB_HOST: "192.0.2.1" }) };
+            // A listener on 127.0.0.1 that accepts and never answers: the server never replies, as
+            // when packets are dropped; the connect attempt runs into its timeout.
+            const silent = net.createServer(() => undefined);
+            await new Promise<void>((res) => silent.listen(0, "127.0.0.1", res));
+            onCleanup(() => silent.close());
+            const port = String((silent.address() as net.AddressInfo).port);
+            const env: Record<string, string> = { ...dbEnv({ DB_PORT: port }) };
             delete env.DB_CONNECT_TIMEOUT;
             startDetached(blackhole, { volume, etc, env }, ["webserver"]);
             await waitHttp(`${WEB}/health/live`, 200, 90_000);

@@ -24,6 +24,11 @@ export interface PodRun {
 /** Host dirs for the pod's PersistentVolumeClaims, by claim name. */
 export type Claims = Record<string, string>;
 
+/** map[name], or the entry of the resource Pulumi auto-named `name` (name + "-" + 8 characters). */
+function lookup<T>(map: Record<string, T>, name: string): T | undefined {
+    return map[name] ?? map[name.replace(/-[0-9a-z]{8}$/, "")];
+}
+
 function secretDir(secret: Record<string, string>, items: { key: string; path: string }[] | undefined, mode: number): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bots-pod-secret-"));
     onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -78,7 +83,7 @@ export function podRun(spec: PodSpec, containerName: string, secrets: Secrets, c
         if (!ref) {
             throw new Error(`env ${e.name}: only value and secretKeyRef are translated`);
         }
-        const secret = secrets[ref.name];
+        const secret = lookup(secrets, ref.name);
         if (secret && ref.key in secret) {
             env[e.name] = secret[ref.key];
         } else if (!ref.optional) {
@@ -95,13 +100,13 @@ export function podRun(spec: PodSpec, containerName: string, secrets: Secrets, c
             throw new Error(`volumeMount ${m.name} has no volume`);
         }
         if (v.persistentVolumeClaim) {
-            const host = claims[v.persistentVolumeClaim.claimName];
+            const host = lookup(claims, v.persistentVolumeClaim.claimName);
             if (!host) {
                 throw new Error(`no host dir for claim ${v.persistentVolumeClaim.claimName}`);
             }
             options.push("-v", `${host}:${m.mountPath}${m.readOnly ? ":ro" : ""}`);
         } else if (v.secret) {
-            const secret = secrets[v.secret.secretName];
+            const secret = lookup(secrets, v.secret.secretName);
             if (!secret) {
                 throw new Error(`Secret ${v.secret.secretName} of volume ${m.name} was not rendered`);
             }

@@ -4,8 +4,9 @@
 
 live/ready/startup run the same checks as the HTTP endpoints, in a fresh process.
 live/ready/startup on Bots 4 call the Bots tree's own health views (bots/healthcheck.py).
-jobqueue asks the XML-RPC server on localhost:[jobqueue] port (default 28082) for ``isup``; any
-XML-RPC answer (also a Fault, which Bots 3.3.1 returns as it has no isup method) means it serves.
+jobqueue asks the XML-RPC server on localhost:[jobqueue] port (default 28082): Bots 4 answers the
+task ``isup`` (``addjob(["isup"], ...)``, what bots-dirmonitor asks) with 0; Bots 3.3.1 has no isup,
+so any XML-RPC answer (also a Fault) means it serves.
 dirmonitor: a bots dirmonitor process runs in this container, holds inotify watches (it is
 watching, not just starting) and the job queue answers.
 """
@@ -20,7 +21,7 @@ import socket
 import sys
 import xmlrpc.client
 
-from .paths import config_dir
+from .paths import bots_major, config_dir
 
 KINDS = ("live", "ready", "startup", "jobqueue", "dirmonitor")
 
@@ -37,6 +38,9 @@ def check_jobqueue(cfgdir: str, timeout: float = 3.0) -> tuple[bool, str]:
     socket.setdefaulttimeout(timeout)
     try:
         proxy = xmlrpc.client.ServerProxy(f"http://localhost:{port}")
+        if bots_major() >= 4:
+            result = proxy.addjob(["isup"], 5)
+            return result == 0, f"isup -> {result!r}"
         result = proxy.isup()
         return True, f"isup -> {result!r}"
     except xmlrpc.client.Fault as fault:
