@@ -15,7 +15,7 @@ export const TMP_DIR = "/tmp";
 /** Bots' web server port: [webserver] port of docker/config/bots.ini (a unit test keeps them equal). */
 export const WEB_PORT = 8080;
 
-/** HTTP health endpoints served in front of Bots' URLconf. */
+/** HTTP health endpoints: Bots 4's own views (bots/healthcheck.py), served at these paths by the image. */
 export const HEALTH_PATHS = { live: "/health/live", ready: "/health/ready", startup: "/health/startup" } as const;
 
 /** Exec health check on the image's PATH. */
@@ -58,6 +58,17 @@ export const CONFIG_ENV_KEYS: { key: string; required: boolean }[] = [
     { key: "SUPERUSER_EMAIL", required: false },
     { key: "SUPERUSER_PASSWORD", required: false },
 ];
+
+/**
+ * Variables the image also reads from a file: <NAME>_FILE names a file holding the value (one
+ * trailing newline stripped); a non-empty <NAME> together with <NAME>_FILE stops the start (exit 78).
+ */
+export const FILE_SECRET_ENV = ["DJANGO_SECRET_KEY", "DB_PASSWORD", "EMAIL_HOST_PASSWORD", "SUPERUSER_PASSWORD"] as const;
+
+/** Where build mode bakes the plugins (one folder each, plugins.txt = install order). */
+export const PLUGIN_DIR = "/opt/bots/plugins";
+/** init-db: route ids (comma separated) to activate among the baked plugins' routes. */
+export const ACTIVATE_ROUTES_ENV = "BOTS_ACTIVATE_ROUTES";
 
 /** Files of the config Secret, mounted at CONFIG_MOUNT. */
 export const CONFIG_FILES = ["bots.ini", "settings.py"] as const;

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ACTIVATE_ROUTES_ENV } from "../image/runtime-contract";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
 import { sha256 } from "./config-secret";
 import { labels } from "./labels";
@@ -44,7 +45,7 @@ export class DbInitJob extends pulumi.ComponentResource {
             .apply(([image, checksum]) => `bots-db-init-${sha256(`${image}\n${checksum}${routes ? `\n${routes}` : ""}`).slice(0, 10)}`);
         const container = botsContainer(args.pod, "db-init", ["init-db"], args.resources);
         if (routes) {
-            container.env = [...(container.env as k8s.types.input.core.v1.EnvVar[]), { name: "BOTS_ACTIVATE_ROUTES", value: routes }];
+            container.env = [...(container.env as k8s.types.input.core.v1.EnvVar[]), { name: ACTIVATE_ROUTES_ENV, value: routes }];
         }
 
         this.job = new k8s.batch.v1.Job(

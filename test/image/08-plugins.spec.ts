@@ -91,7 +91,8 @@ for (const dbKind of ["sqlite", "postgresql"] as const) {
         for (const plugin of PLUGINS) {
             describe(plugin, function () {
                 const botsenv = "plugintest";
-                const routes = routesOf(plugin);
+                // Read in before(): without ../shared the suite is pending, not broken at load.
+                let routes: string[] = [];
                 const name = path.basename(plugin);
                 const dbname = `bots_plugin_${name.replace(/[^a-z0-9]/gi, "_").slice(0, 40)}`;
                 let volume: string;
@@ -100,6 +101,7 @@ for (const dbKind of ["sqlite", "postgresql"] as const) {
                 let envDir: string;
 
                 before(function () {
+                    routes = routesOf(plugin);
                     volume = makeVolume(`plugin-${dbKind}`);
                     etc = makeConfigDir(PORTS);
                     envDir = path.join(volume, "env", botsenv);
@@ -122,7 +124,7 @@ for (const dbKind of ["sqlite", "postgresql"] as const) {
                 let afterFirst = "";
                 let filesAfterFirst = "";
 
-                it(`init-db installs the plugin and activates exactly its routes (${routes.join(", ")})`, function () {
+                it("init-db installs the plugin and activates exactly its routes", function () {
                     const r = docker([...runArgs({ volume, etc, env }), IMAGE, "init-db"]);
                     assert.equal(r.code, 0, r.stdout + r.stderr);
                     assert.match(r.stdout, new RegExp(`plugin ${name}: installed \\(sha256 [0-9a-f]{12}\\): \\d+ files`));

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../components/config/config";
+import { ACTIVATE_ROUTES_ENV, FILE_SECRET_ENV, PLUGIN_DIR } from "../../components/image/runtime-contract";
 import { T, one, ofType, runStack } from "../support/harness";
 import { botsTree, pluginDir } from "./fixtures";
 
@@ -107,5 +108,20 @@ describe("Bots source tree and plugins (botsSourceDir, botsPlugins, botsActivate
         } finally {
             log.warn = original;
         }
+    });
+});
+
+describe("runtime contract: the program's names are the image's", () => {
+    const python = (file: string) => fs.readFileSync(path.join(__dirname, "..", "..", "docker", "python", "bots_runtime", file), "utf8");
+
+    it("the *_FILE secret variables", () => {
+        const m = /FILE_VARS = \(([^)]*)\)/.exec(python("envsecrets.py"));
+        assert.ok(m);
+        assert.deepStrictEqual([...m[1].matchAll(/"(\w+)"/g)].map((x) => x[1]), [...FILE_SECRET_ENV]);
+    });
+
+    it("the plugin dir and the route activation variable", () => {
+        assert.match(python("__init__.py"), new RegExp(`^PLUGIN_DIR = "${PLUGIN_DIR}"$`, "m"));
+        assert.match(python("plugins.py"), new RegExp(`os\\.environ\\.get\\("${ACTIVATE_ROUTES_ENV}"`));
     });
 });
