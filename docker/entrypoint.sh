@@ -30,8 +30,9 @@ readonly DEFAULT_CONFIG_DIR="/opt/bots/config"
 BOTS_MAJOR="$(cut -d. -f1 /opt/venv/bots-version)"
 readonly BOTS_MAJOR
 
-# Scratch for the assembled config: /run/bots (an emptyDir in the pods). `docker run --read-only
-# --tmpfs /run/bots` mounts it root-owned; then /tmp/bots-run (any writable /tmp) is used instead.
+# Scratch for the assembled config: /run/bots (an emptyDir in the pods; mode 1777 in the image, which
+# a `docker run --tmpfs /run/bots` inherits). If it is not writable all the same (a read-only or
+# foreign mount), /tmp/bots-run is used instead.
 run_dir="${BOTS_RUN_DIR:-/run/bots}"
 if ! { mkdir -p "${run_dir}" 2>/dev/null && [[ -w "${run_dir}" ]]; }; then
     fallback="${TMPDIR:-/tmp}/bots-run"

@@ -136,8 +136,15 @@ describe("runtime contract", function () {
         assert.match(bad.stderr, /PORT='http': expected a TCP port number/);
     });
 
-    it("docker run --read-only --tmpfs /run/bots (root-owned tmpfs) still starts: /tmp/bots-run is used instead", function () {
+    it("docker run --read-only --tmpfs /run/bots (no uid/mode options) starts and uses /run/bots", function () {
         const args = ["run", "--rm", "--read-only", "--tmpfs", "/tmp", "--tmpfs", "/run/bots", "-v", `${volume}:/home/bots/.bots`, "-v", `${etc}:/etc/bots:ro`, "-e", "DJANGO_SECRET_KEY=x"];
+        const r = docker([...args, IMAGE, "shell", "bash", "-c", "readlink /home/bots/.bots/env/default/config; stat -c %a /run/bots"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.stdout.trim().split("\n"), ["/run/bots/config", "1777"]);
+    });
+
+    it("a /run/bots that is not writable (read-only mount): /tmp/bots-run is used, with a log line", function () {
+        const args = ["run", "--rm", "--read-only", "--tmpfs", "/tmp", "--tmpfs", "/run/bots:ro", "-v", `${volume}:/home/bots/.bots`, "-v", `${etc}:/etc/bots:ro`, "-e", "DJANGO_SECRET_KEY=x"];
         const r = docker([...args, IMAGE, "shell", "bash", "-c", "readlink /home/bots/.bots/env/default/config; ls /tmp/bots-run/config"]);
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stderr, /\/run\/bots is not writable for uid 10001 .*using \/tmp\/bots-run/);

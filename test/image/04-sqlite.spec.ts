@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import {
     EDI_FIXTURES, EXPECTED_TABLES, IMAGE, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage,
-    exec, httpGet, installX12Route, logs, makeConfigDir, makeVolume, must, requireShared, run, runArgs, startDetached,
+    exec, httpGet, installX12Route, logs, makeConfigDir, makeVolume, must, replaceIniKey, requireShared, run, runArgs, startDetached,
     stopWithin, waitFor, waitHttp, x12Inbox,
 } from "./support";
 
@@ -34,6 +34,14 @@ describe("SQLite: init-db, services, engine, signals", function () {
         ensureImage();
         volume = makeVolume("sqlite");
         etc = makeConfigDir(PORTS);
+        // Bots 4's dirmonitor matches <path>/<filemask> only (bots/dirmonitor.py:245-247): watch the
+        // route's inbox itself and run that route.
+        const iniFile = path.join(etc, "bots.ini");
+        let ini = fs.readFileSync(iniFile, "utf8");
+        ini = replaceIniKey(ini, "dirmonitor1", "path", "botssys/infile/x12_850");
+        ini = replaceIniKey(ini, "dirmonitor1", "filemask", "*.x12");
+        ini = replaceIniKey(ini, "dirmonitor1", "route", "x12_850_to_csv");
+        fs.writeFileSync(iniFile, ini);
         env = path.join(volume, "env", BOTSENV);
         db = path.join(env, "botssys", "sqlitedb", "botsdb");
     });
@@ -166,6 +174,15 @@ describe("SQLite: init-db, services, engine, signals", function () {
             assert.ok(!fs.existsSync(path.join(inbox(), "po.x12")), "the in-channel removed the file it read");
         });
 
+        it("bots-engine with an empty route argument (what Bots 4's dirmonitor queues for a section without route) runs all active routes", function () {
+            const before = fs.readdirSync(outbox()).length;
+            dropX12Order(env, "empty-route.x12");
+            const r = docker([...runArgs(base()), IMAGE, "shell", "bash", "-c", 'bots-engine "-c$BOTS_CONFIG_DIR" ""']);
+            assert.equal(r.code, 0, r.stdout + r.stderr);
+            assert.match(r.stdout + r.stderr, /1 files received\/processed in run/);
+            assert.equal(fs.readdirSync(outbox()).length, before + 1);
+        });
+
         it("runs a route given positionally and exits 2 on a file with EDI errors", function () {
             const broken = fs.readFileSync(path.join(EDI_FIXTURES, "x12-850-004010.x12"), "utf8").replace(/^BEG\*.*\r?\n/m, "");
             dropX12Order(env, "broken.x12", broken);
@@ -211,7 +228,7 @@ describe("SQLite: init-db, services, engine, signals", function () {
                 const text = fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "";
                 return /Added job \d+, priority \d+: .*bots-engine.*/.exec(text)?.[0];
             }, 30_000);
-            assert.match(line, new RegExp(`-c/home/bots/\\.bots/env/${BOTSENV}/config`));
+            assert.match(line, new RegExp(`-c/home/bots/\\.bots/env/${BOTSENV}/config', 'x12_850_to_csv'`));
             await waitFor("the queued engine run wrote the CSV", () => fs.readdirSync(csvOutbox(env)).length > before || undefined, 90_000);
             assert.ok(!fs.existsSync(path.join(x12Inbox(env), "queued.x12")), "the engine took the file");
         });

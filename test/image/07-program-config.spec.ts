@@ -60,7 +60,8 @@ describe("the program's rendered pods in the real Bots 4 image (dev stack, SQLit
 
     function containerRun(spec: PodSpec, container: string, extra: string[] = [], detachName?: string): string[] {
         const r = podRun(spec, container, secrets, { [claim]: volume });
-        const head = detachName ? ["run", "-d", "--name", detachName] : ["run", "--rm"];
+        // Detached (Deployment) containers restart as the kubelet would restart them.
+        const head = detachName ? ["run", "-d", "--name", detachName, "--restart", r.restart] : ["run", "--rm"];
         return [...head, ...r.options, ...extra, IMAGE, ...r.args];
     }
 

@@ -19,6 +19,8 @@ export interface PodRun {
     args: string[];
     /** Resolved environment (for assertions). */
     env: Record<string, string>;
+    /** docker --restart for the pod's restartPolicy (detached runs only). */
+    restart: string;
 }
 
 /** Host dirs for the pod's PersistentVolumeClaims, by claim name. */
@@ -119,5 +121,6 @@ export function podRun(spec: PodSpec, containerName: string, secrets: Secrets, c
             throw new Error(`volume ${m.name}: kind not translated`);
         }
     }
-    return { options, args: c.args ?? [], env };
+    const restart = { Always: "always", OnFailure: "on-failure", Never: "no" }[(spec.restartPolicy ?? "Always") as string] ?? "no";
+    return { options, args: c.args ?? [], env, restart };
 }
