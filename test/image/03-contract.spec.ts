@@ -208,6 +208,19 @@ describe("runtime contract", function () {
         });
     });
 
+    it("SIGTERM right after the start (entrypoint still preparing, Bots still importing) ends webserver and jobqueueserver with 0", function () {
+        for (const service of ["webserver", "jobqueueserver"]) {
+            const name = `bots-image-test-early-stop-${service}`;
+            docker(["rm", "-f", name]);
+            must(docker([...runArgs({ volume, etc, name, detach: true }), IMAGE, service]), `start ${service}`);
+            const stop = docker(["stop", "-t", "20", name]);
+            const code = must(docker(["inspect", "-f", "{{.State.ExitCode}}", name]), "inspect").stdout.trim();
+            docker(["rm", "-f", name]);
+            assert.equal(stop.code, 0);
+            assert.equal(code, "0", `${service} exit code after an early SIGTERM`);
+        }
+    });
+
     it("a data volume not writable by 10001 fails fast with a hint about fsGroup", function () {
         const rootOwned = fs.mkdtempSync(path.join("/var/tmp", "bots-image-rootvol-"));
         fs.chmodSync(rootOwned, 0o755);

@@ -233,6 +233,16 @@ describe("SQLite: init-db, services, engine, signals", function () {
             assert.ok(!fs.existsSync(path.join(x12Inbox(env), "queued.x12")), "the engine took the file");
         });
 
+        it("a dirmonitor stopped right after its start (before it watches) exits 0, not 143", function () {
+            const early = "bots-image-test-dirmonitor-early";
+            docker(["rm", "-f", early]);
+            must(docker([...runArgs({ ...base(), name: early, detach: true }), IMAGE, "dirmonitor"]), "start");
+            must(docker(["stop", "-t", "20", early]), "stop");
+            const code = must(docker(["inspect", "-f", "{{.State.ExitCode}}", early]), "inspect").stdout.trim();
+            docker(["rm", "-f", early]);
+            assert.equal(code, "0");
+        });
+
         it("SIGTERM to PID 1 stops dirmonitor and jobqueueserver within the grace period with exit 0", function () {
             const d = stopWithin(dm, GRACE_SECONDS);
             assert.equal(d.exitCode, 0, logs(dm));
