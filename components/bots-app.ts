@@ -66,6 +66,7 @@ export class BotsApp extends pulumi.ComponentResource {
                               cache: c.image.cache,
                               botsSource: c.image.botsSource,
                               botsSourceDir: c.image.botsSourceDir,
+                              plugins: c.image.plugins,
                               tag: c.stack,
                               registry: c.image.registry,
                           }
@@ -142,6 +143,7 @@ export class BotsApp extends pulumi.ComponentResource {
                 activeDeadlineSeconds: c.init.activeDeadlineSeconds,
                 backoffLimit: c.init.backoffLimit,
                 timeoutMinutes: c.init.timeoutMinutes,
+                activateRoutes: c.bots.activateRoutes,
             },
             { parent: this },
         );

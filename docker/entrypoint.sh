@@ -5,17 +5,55 @@
 #   webserver | engine [bots-engine args...] | jobqueueserver | dirmonitor | init-db | shell [cmd...]
 set -Eeuo pipefail
 
+log() { printf 'bots-entrypoint: %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit "${2:-1}"; }
+
+# Variables of the fork's entrypoint: honoured where they still mean something, else refused with
+# the replacement (a silently ignored setting is worse than a failed start).
+if [[ -n "${DB_INIT_SKIP+x}" ]]; then
+    die "DB_INIT_SKIP is not read by this image: only the init-db service (the db-init Job) initialises the database, the webserver never does; remove DB_INIT_SKIP" 64
+fi
+if [[ -n "${CONFIG_DIR:-}" ]]; then
+    if [[ -n "${BOTS_SOURCE_CONFIG_DIR:-}" && "${BOTS_SOURCE_CONFIG_DIR}" != "${CONFIG_DIR}" ]]; then
+        die "CONFIG_DIR=${CONFIG_DIR} and BOTS_SOURCE_CONFIG_DIR=${BOTS_SOURCE_CONFIG_DIR} disagree; set only BOTS_SOURCE_CONFIG_DIR (the dir holding bots.ini and settings.py)" 64
+    fi
+    log "CONFIG_DIR is the fork's name for BOTS_SOURCE_CONFIG_DIR: reading bots.ini and settings.py from ${CONFIG_DIR}"
+    BOTS_SOURCE_CONFIG_DIR="${CONFIG_DIR}"
+fi
+# PORT is honoured by bots-prepare-config ([webserver] port).
+
 readonly BOTS_HOME="${BOTS_HOME:-/home/bots/.bots}"
 export BOTSENV="${BOTSENV:-default}"
 readonly ENV_DIR="${BOTS_HOME}/env/${BOTSENV}"
 readonly SOURCE_CONFIG_DIR="${BOTS_SOURCE_CONFIG_DIR:-/etc/bots}"
 readonly DEFAULT_CONFIG_DIR="/opt/bots/config"
-export BOTS_CONFIG_DIR="${BOTS_CONFIG_DIR:-/run/bots/config}"
-# Bots imports usersys as the top-level module "usersys" from the botsenv dir.
-export PYTHONPATH="${ENV_DIR}${PYTHONPATH:+:${PYTHONPATH}}"
+BOTS_MAJOR="$(cut -d. -f1 /opt/venv/bots-version)"
+readonly BOTS_MAJOR
 
-log() { printf 'bots-entrypoint: %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit "${2:-1}"; }
+# Scratch for the assembled config: /run/bots (an emptyDir in the pods; mode 1777 in the image, which
+# a `docker run --tmpfs /run/bots` inherits). If it is not writable all the same (a read-only or
+# foreign mount), /tmp/bots-run is used instead.
+run_dir="${BOTS_RUN_DIR:-/run/bots}"
+if ! { mkdir -p "${run_dir}" 2>/dev/null && [[ -w "${run_dir}" ]]; }; then
+    fallback="${TMPDIR:-/tmp}/bots-run"
+    if mkdir -p "${fallback}" 2>/dev/null && [[ -w "${fallback}" ]]; then
+        log "${run_dir} is not writable for uid $(id -u) (a root-owned tmpfs?); using ${fallback}"
+        run_dir="${fallback}"
+    else
+        die "neither ${run_dir} nor ${fallback} is writable for uid $(id -u): mount an emptyDir/tmpfs writable by 10001 at ${run_dir} (docker: --tmpfs ${run_dir}:uid=10001,gid=10001)" 78
+    fi
+fi
+export BOTS_RUN_DIR="${run_dir}"
+readonly ASSEMBLED_CONFIG_DIR="${BOTS_RUN_DIR}/config"
+if (( BOTS_MAJOR >= 4 )); then
+    # Bots 4 takes its botsenv from the config dir's parent: <botsenv>/config, a link to the
+    # assembled dir (bots-prepare-config makes it).
+    export BOTS_CONFIG_DIR="${ENV_DIR}/config"
+else
+    export BOTS_CONFIG_DIR="${ASSEMBLED_CONFIG_DIR}"
+    # Bots 3.3.1 imports usersys as the top-level module "usersys" from the botsenv dir.
+    export PYTHONPATH="${ENV_DIR}${PYTHONPATH:+:${PYTHONPATH}}"
+fi
 
 usage() {
     cat >&2 <<'USAGE'
@@ -49,7 +87,7 @@ prepare_env_dirs() {
 
 prepare_config() {
     bots-prepare-config --source "${SOURCE_CONFIG_DIR}" --defaults "${DEFAULT_CONFIG_DIR}" \
-        --dest "${BOTS_CONFIG_DIR}" || die "invalid configuration" 78
+        --dest "${ASSEMBLED_CONFIG_DIR}" || die "invalid configuration" 78
 }
 
 service="${1:-}"
@@ -68,9 +106,15 @@ case "${service}" in
         ;;
 esac
 
+# A stop request while the environment is being prepared ends the container cleanly (the service
+# has not started; Bots would otherwise never see the signal and bash would exit 143).
+case "${service}" in
+    webserver|jobqueueserver|dirmonitor) trap 'log "SIGTERM before ${service} started: exiting"; exit 0' TERM ;;
+esac
 prepare_env_dirs
 prepare_config
 cd "${ENV_DIR}"
+trap - TERM
 
 case "${service}" in
     webserver|jobqueueserver|dirmonitor)

@@ -1,9 +1,11 @@
+import * as path from "path";
 import { z } from "zod";
 import { cronScheduleProblem } from "./cron";
 import { allowedHost, emailAddress, senderAddress, serverHost } from "./django-rules";
 import { dns1123Label, dns1123Subdomain, ianaTimeZone, ingressHost, ownNamespace, secretDataKey } from "./k8s-rules";
 import { cidrProblem } from "./net";
 import { parseCpu, parseMemory } from "./quantity";
+import { BuildInputError, checkActivateRoutes, checkBotsSource, pluginRoutes } from "../image/build-spec";
 
 // The stack configuration as operators write it: flat keys. This file is the one description of
 // every key: its type, default, rule and meaning. `npm run docs` generates the `config:` block of
@@ -199,7 +201,20 @@ export const rawConfigSchema = z
             "pypi",
             "Where the image gets Bots: pypi (bots-ediint 3.3.1, hash-pinned in docker/requirements/bots.txt) or context (botsSourceDir, a local Bots source tree).",
         ),
-        botsSourceDir: text("", "Local Bots source tree, passed to the build as the named context bots-src when botsSource is context."),
+        botsSourceDir: text(
+            "",
+            "Local Bots source tree (relative to the project; holds pyproject.toml or setup.py), passed to the build as the named context bots-src when botsSource is context. The operators' Bots 4.0: the fork's bots/ folder.",
+        ),
+        botsPlugins: stringList(
+            [],
+            (s) => (s.trim() !== "" ? undefined : "must be a plugin folder (relative to the project)"),
+            "Bots plugin folders (botsindex.json, usersys/, botssys/) baked into the image in build mode and installed by the init Job with Bots' plugin reader. Needs botsSource context.",
+        ),
+        botsActivateRoutes: stringList(
+            [],
+            (s) => (/^[^\s,]+$/.test(s) ? undefined : "must be a Bots route id (no spaces or commas)"),
+            "Route ids the init Job activates among the baked plugins' routes (Bots imports every route inactive); each must exist in one of botsPlugins.",
+        ),
 
         // Data volume
         storageClass: text(
@@ -383,6 +398,35 @@ export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey
     }
     if (c.botsSource === "context" && c.botsSourceDir === "") {
         add("botsSourceDir", "is required when botsSource is context: the local Bots source tree");
+    }
+    if (c.imageMode === "build" && c.botsSource === "context" && c.botsSourceDir !== "") {
+        for (const problem of checkBotsSource(path.resolve(c.botsSourceDir))) {
+            add("botsSourceDir", problem);
+        }
+    }
+    if (c.botsPlugins.length > 0 && (c.imageMode !== "build" || c.botsSource !== "context")) {
+        add("botsPlugins", "needs imageMode build and botsSource context: plugins are baked into a Bots 4 image built from a source tree (an existing image carries its own)");
+    } else if (c.botsPlugins.length > 0) {
+        const dirs = c.botsPlugins.map((d) => path.resolve(d));
+        const names = dirs.map((d) => path.basename(d));
+        const dup = names.find((n, i) => names.indexOf(n) !== i);
+        if (dup) {
+            add("botsPlugins", `two plugin folders are named "${dup}": a plugin is installed under its folder name, which must be unique`);
+        }
+        let readable = true;
+        for (const dir of dirs) {
+            try {
+                pluginRoutes(dir);
+            } catch (e) {
+                readable = false;
+                add("botsPlugins", e instanceof BuildInputError ? e.message : String(e));
+            }
+        }
+        if (readable) {
+            for (const problem of checkActivateRoutes(dirs, c.botsActivateRoutes)) {
+                add("botsActivateRoutes", problem);
+            }
+        }
     }
     if (secrets.registryPassword && c.registryUsername === "") {
         add("registryUsername", "is required when registryPassword is set");

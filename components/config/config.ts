@@ -48,6 +48,8 @@ export interface ImageConfig {
     pullSecrets: string[];
     botsSource: "pypi" | "context";
     botsSourceDir?: string;
+    /** Plugin folders baked into the image (build mode, Bots 4), in install order. */
+    plugins: string[];
     registry?: RegistryCredentials;
 }
 
@@ -106,6 +108,8 @@ export interface AppConfig {
     database: DatabaseConfig;
     bots: {
         env: string;
+        /** Route ids the init Job activates among the plugins' routes (BOTS_ACTIVATE_ROUTES). */
+        activateRoutes: string[];
         timeZone: string;
         allowedHosts: string[];
         csrfTrustedOrigins: string[];
@@ -298,6 +302,7 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
             pullSecrets: c.imagePullSecrets,
             botsSource: c.botsSource,
             botsSourceDir: orUndefined(c.botsSourceDir),
+            plugins: c.botsPlugins,
             registry:
                 c.registryUsername !== ""
                     ? { address: repository.split("/")[0], username: c.registryUsername, password: secret(s.registryPassword ?? "")! }
@@ -362,6 +367,7 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
         },
         bots: {
             env: c.botsEnv || stack,
+            activateRoutes: c.botsActivateRoutes,
             timeZone: c.timeZone,
             allowedHosts: [...new Set(hosts)],
             csrfTrustedOrigins: [...new Set(origins)],

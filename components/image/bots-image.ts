@@ -1,10 +1,9 @@
-import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
+import { buildSpec } from "./build-spec";
 
-/** The docker/ folder of this repo: the build context and Dockerfile of the Bots image. */
-export const DOCKER_CONTEXT = path.resolve(__dirname, "..", "..", "docker");
+export { DOCKER_CONTEXT } from "./build-spec";
 
 /** How to build the image (build mode). */
 export interface BotsImageBuild {
@@ -16,6 +15,8 @@ export interface BotsImageBuild {
     botsSource: "pypi" | "context";
     /** The local Bots source tree (botsSource context). */
     botsSourceDir?: string;
+    /** Plugin folders baked into the image (last layer), in install order. */
+    plugins: string[];
     /** Tag the index is pushed under (the digest, not the tag, is what workloads use). */
     tag: string;
     /** Credentials for the registry pushed to. */
@@ -57,22 +58,29 @@ export class BotsImage extends pulumi.ComponentResource {
         } else {
             const b = args.build!;
             const registries = b.registry ? [b.registry] : undefined;
+            if (b.botsSource === "pypi") {
+                pulumi.log.warn(
+                    "botsSource is pypi: the image runs Bots 3.3.1 on Django 2.2, which is end of life (no security fixes since April 2022). " +
+                        "Set botsSource: context and botsSourceDir to a Bots 4 source tree (docs/plugins.md).",
+                    this,
+                );
+            }
+            // Dockerfile, named contexts (bots-src, bots-plugins) and build args: the same as `npm run image:build`.
+            const spec = buildSpec({ botsSourceDir: b.botsSource === "context" ? b.botsSourceDir : undefined, pluginDirs: b.plugins });
+            const named = Object.keys(spec.named).length
+                ? Object.fromEntries(Object.entries(spec.named).map(([k, location]) => [k, { location }]))
+                : undefined;
             const perPlatform = b.platforms.map((platform) => {
                 const arch = platform.split("/")[1];
                 const cacheRef = `${repo}:cache-${arch}`;
                 return new dockerBuild.Image(
                     `${name}-${arch}`,
                     {
-                        context: {
-                            location: DOCKER_CONTEXT,
-                            named:
-                                b.botsSource === "context"
-                                    ? { "bots-src": { location: path.resolve(b.botsSourceDir!) } }
-                                    : undefined,
-                        },
-                        dockerfile: { location: path.join(DOCKER_CONTEXT, "Dockerfile") },
+                        context: { location: spec.context, named },
+                        dockerfile: { location: spec.dockerfile },
+                        target: spec.target,
                         platforms: [platform as dockerBuild.Platform],
-                        buildArgs: { BOTS_SOURCE: b.botsSource },
+                        buildArgs: spec.buildArgs,
                         tags: [`${repo}:${b.tag}-${arch}`],
                         push: true,
                         registries,

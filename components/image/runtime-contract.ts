@@ -15,7 +15,7 @@ export const TMP_DIR = "/tmp";
 /** Bots' web server port: [webserver] port of docker/config/bots.ini (a unit test keeps them equal). */
 export const WEB_PORT = 8080;
 
-/** HTTP health endpoints served in front of Bots' URLconf. */
+/** HTTP health endpoints: Bots 4's own views (bots/healthcheck.py), served at these paths by the image. */
 export const HEALTH_PATHS = { live: "/health/live", ready: "/health/ready", startup: "/health/startup" } as const;
 
 /** Exec health check on the image's PATH. */
@@ -83,6 +83,11 @@ export const SECRETS_READ: Record<"service" | "init", SecretName[]> = {
     service: ["DJANGO_SECRET_KEY", "DB_PASSWORD", "EMAIL_HOST_PASSWORD"],
     init: ["DJANGO_SECRET_KEY", "DB_PASSWORD", "SUPERUSER_PASSWORD"],
 };
+
+/** Where build mode bakes the plugins (one folder each, plugins.txt = install order). */
+export const PLUGIN_DIR = "/opt/bots/plugins";
+/** init-db: route ids (comma separated) to activate among the baked plugins' routes. */
+export const ACTIVATE_ROUTES_ENV = "BOTS_ACTIVATE_ROUTES";
 
 /** Files of the config Secret, mounted at CONFIG_MOUNT. */
 export const CONFIG_FILES = ["bots.ini", "settings.py"] as const;

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ACTIVATE_ROUTES_ENV } from "../image/runtime-contract";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
 import { sha256 } from "./config-secret";
 import { labels } from "./labels";
@@ -19,12 +20,15 @@ export interface DbInitJobArgs {
     backoffLimit: number;
     /** How long `pulumi up` waits for the Job to complete (minutes). */
     timeoutMinutes: number;
+    /** Route ids init-db activates among the baked plugins' routes (BOTS_ACTIVATE_ROUTES). */
+    activateRoutes: string[];
 }
 
 /**
- * The database init Job (migrate + Bots' unmanaged tables + superuser; idempotent). Its name
- * carries a digest of the image and the config, so a new image or config makes a new Job, and the
- * same ones keep it. No TTL: a Job the cluster deletes by itself would come back as drift.
+ * The database init Job (migrate + Bots' unmanaged tables + superuser + the image's plugins, with
+ * the listed routes activated; idempotent). Its name carries a digest of the image, the config and
+ * the routes, so a new image (a plugin change is one) or config makes a new Job, and the same ones
+ * keep it. No TTL: a Job the cluster deletes by itself would come back as drift.
  */
 export class DbInitJob extends pulumi.ComponentResource {
     /** The Job; workloads depend on it so they start on a migrated database. */
@@ -34,9 +38,15 @@ export class DbInitJob extends pulumi.ComponentResource {
 
     constructor(name: string, args: DbInitJobArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bots:k8s:DbInitJob", name, {}, opts);
+        const routes = args.activateRoutes.join(",");
+        // The routes are part of the name only when set, so stacks without plugins keep their Job.
         const jobName = pulumi
             .all([args.pod.image, args.pod.configChecksum])
-            .apply(([image, checksum]) => `bots-db-init-${sha256(`${image}\n${checksum}`).slice(0, 10)}`);
+            .apply(([image, checksum]) => `bots-db-init-${sha256(`${image}\n${checksum}${routes ? `\n${routes}` : ""}`).slice(0, 10)}`);
+        const container = botsContainer(args.pod, "db-init", ["init-db"], args.resources);
+        if (routes) {
+            container.env = [...(container.env as k8s.types.input.core.v1.EnvVar[]), { name: ACTIVATE_ROUTES_ENV, value: routes }];
+        }
 
         this.job = new k8s.batch.v1.Job(
             name,
@@ -53,7 +63,7 @@ export class DbInitJob extends pulumi.ComponentResource {
                     activeDeadlineSeconds: args.activeDeadlineSeconds,
                     template: {
                         metadata: { labels: labels(args.botsEnv, "db-init"), annotations: podAnnotations(args.pod) },
-                        spec: botsPodSpec(args.pod, [botsContainer(args.pod, "db-init", ["init-db"], args.resources)], {
+                        spec: botsPodSpec(args.pod, [container], {
                             restartPolicy: "Never",
                         }),
                     },

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Image bench: `npm run bench:image`. Prints numbers, asserts nothing.
-#   - image size per platform (first line `size: N MB` is linux/amd64) next to the base image size
-#   - cold build time (no layer cache; base image present)
-#   - warm rebuild after an entrypoint-only change
-#   - warm rebuild after a Python-dependency change (requirements.txt)
-# Changes are made in a temporary copy of docker/, never in the work tree.
+# Image bench: `npm run bench:image`. Prints numbers, asserts nothing. For both Bots lines:
+#   - Bots 4 from a source tree (../shared/upstream/bots, or BOTS_BENCH_SOURCE) with the four
+#     plugins of ../shared/upstream/bots-plugins (or BOTS_BENCH_PLUGINS: plugin dirs, space
+#     separated): size (uncompressed, and compressed as gzip'd layers), cold build (--no-cache),
+#     rebuild after an entrypoint-only change, rebuild after a plugin-only change, no-change rebuild
+#   - Bots 3.3.1 from PyPI: size, cold build, rebuild after an entrypoint-only change
+# Builds go through scripts/image-build.sh (the same arguments as the program's build mode) with
+# --load into the local engine, so each time includes exporting the image to Docker. Changes are
+# made in temporary copies of docker/ and of one plugin, never in the work tree.
 # Env: BOTS_TEST_BASE_IMAGE (default: the local debootstrap base, built if missing).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -17,46 +20,78 @@ base="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-${arch}}"
 if ! docker image inspect "$base" >/dev/null 2>&1; then
     BOTS_BASE_IMAGE_TAG="$base" bash hack/docker/build-base-image.sh "$arch" >/dev/null
 fi
-tag="bots-edi:bench"
-ctx="$(mktemp -d /var/tmp/bots-bench-ctx.XXXXXX)"
-trap 'rm -rf "$ctx"' EXIT
-cp -a docker/. "$ctx/"
+if ! docker buildx version >/dev/null 2>&1; then
+    # shellcheck source=hack/docker/buildkit.sh
+    source hack/docker/buildkit.sh
+    ensure_buildkit >/dev/null
+    base="$(push_base_image "$base")"
+    export BOTS_BUILDX="$BUILDX" BOTS_BUILDX_BUILDER=bots-remote BUILDX_CONFIG
+fi
 
-export DOCKER_BUILDKIT=0
-build() {
-    local t0 t1
+shared="$(cd "${root}/.." && pwd)/shared/upstream"
+source_tree="${BOTS_BENCH_SOURCE:-${shared}/bots}"
+read -r -a plugins <<<"${BOTS_BENCH_PLUGINS:-${shared}/bots-plugins/demo/my_first_plugin ${shared}/bots-plugins/demo/edifact_orders_to_print ${shared}/bots-plugins/edifact/edifact_to_xml_orders-desadv-invoice ${shared}/bots-plugins/x12/x12_to_xml_850-856-810-997}"
+
+work="$(mktemp -d /var/tmp/bots-bench.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+cp -a docker/. "$work/docker/"
+
+build() { # tag, image-build args...; prints seconds
+    local tag="$1" t0 t1
+    shift
     t0=$(date +%s.%N)
-    docker build --network host --build-arg "BASE_IMAGE=${base}" -t "$tag" "$@" "$ctx" >"${ctx}.log" 2>&1 || {
-        tail -30 "${ctx}.log" >&2
+    bash scripts/image-build.sh --docker-context "$work/docker" --base-image "$base" --tag "$tag" "$@" >"$work/build.log" 2>&1 || {
+        tail -30 "$work/build.log" >&2
         exit 1
     }
     t1=$(date +%s.%N)
-    rm -f "${ctx}.log"
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }'
 }
 mb() { awk -v s="$(docker image inspect -f '{{.Size}}' "$1")" 'BEGIN { printf "%.0f", s / 1000000 }'; }
+compressed_mb() { # sum of the gzip'd (level 6, what registries get) layers of docker save
+    local dir="$work/save" total=0 n layer
+    rm -rf "$dir" && mkdir -p "$dir"
+    docker save "$1" | tar -x -C "$dir"
+    while IFS= read -r layer; do
+        n=$(gzip -6 -c "$layer" | wc -c)
+        total=$((total + n))
+    done < <(find "$dir" -name 'layer.tar' -o -path '*/blobs/sha256/*' -type f | sort -u)
+    rm -rf "$dir"
+    awk -v s="$total" 'BEGIN { printf "%.0f", s / 1000000 }'
+}
 
-cold=$(build --no-cache)
-echo "# bots-edi image bench ($(date -u +%FT%TZ), $(nproc) cores)"
-echo "platform: linux/${arch}"
-echo "size: $(mb "$tag") MB"
-echo "base size: $(mb "$base") MB (${base})"
-echo "layers: $(docker history -q "$tag" | wc -l)"
+echo "# bots-edi image bench ($(date -u +%FT%TZ), $(nproc) cores, linux/${arch}, base ${base})"
+echo "base size: $(mb "$base") MB"
+
+if [[ -f "${source_tree}/pyproject.toml" ]]; then
+    plugin_args=()
+    cp -a "${plugins[0]}" "$work/$(basename "${plugins[0]}")"
+    plugin_args+=(--plugin "$work/$(basename "${plugins[0]}")")
+    for p in "${plugins[@]:1}"; do plugin_args+=(--plugin "$p"); done
+    echo "## Bots 4 (source tree ${source_tree##*/shared/}, ${#plugins[@]} plugins)"
+    echo "cold build: $(build bots-edi:bench4 --no-cache --bots-source "$source_tree" "${plugin_args[@]}") s"
+    echo "size: $(mb bots-edi:bench4) MB uncompressed, $(compressed_mb bots-edi:bench4) MB compressed"
+    echo "layers: $(docker history -q bots-edi:bench4 | wc -l)"
+    printf '\n# bench %s\n' "$(date +%s%N)" >>"$work/docker/entrypoint.sh"
+    echo "rebuild, entrypoint-only change: $(build bots-edi:bench4 --bots-source "$source_tree" "${plugin_args[@]}") s"
+    changed="$(find "$work/$(basename "${plugins[0]}")/usersys" -name '*.py' | sort | head -1)"
+    printf '\n# bench %s\n' "$(date +%s%N)" >>"$changed"
+    echo "rebuild, plugin-only change: $(build bots-edi:bench4 --bots-source "$source_tree" "${plugin_args[@]}") s"
+    echo "rebuild, no change: $(build bots-edi:bench4 --bots-source "$source_tree" "${plugin_args[@]}") s"
+else
+    echo "## Bots 4: not measured (${source_tree} absent)"
+fi
+
+cp -a docker/entrypoint.sh "$work/docker/entrypoint.sh"
+echo "## Bots 3.3.1 (PyPI, end of life)"
+echo "cold build: $(build bots-edi:bench331 --no-cache) s"
+echo "size: $(mb bots-edi:bench331) MB uncompressed, $(compressed_mb bots-edi:bench331) MB compressed"
+printf '\n# bench %s\n' "$(date +%s%N)" >>"$work/docker/entrypoint.sh"
+echo "rebuild, entrypoint-only change: $(build bots-edi:bench331) s"
 
 # arm64: only if hack/docker/multiarch-build.sh left a per-platform image behind.
 if docker image inspect bots-edi:multiarch-arm64 >/dev/null 2>&1; then
-    echo "platform: linux/arm64"
-    echo "size: $(mb bots-edi:multiarch-arm64) MB"
-    if docker image inspect bots-local/debian:bookworm-slim-arm64 >/dev/null 2>&1; then
-        echo "base size: $(mb bots-local/debian:bookworm-slim-arm64) MB (bots-local/debian:bookworm-slim-arm64)"
-    fi
+    echo "## linux/arm64 (hack/docker/multiarch-build.sh): size $(mb bots-edi:multiarch-arm64) MB"
 else
-    echo "platform: linux/arm64: not measured (run hack/docker/multiarch-build.sh first)"
+    echo "## linux/arm64: not measured (run hack/docker/multiarch-build.sh first)"
 fi
-
-echo "cold build: ${cold} s"
-printf '\n# bench %s\n' "$(date +%s)" >>"${ctx}/entrypoint.sh"
-echo "warm rebuild, entrypoint change: $(build) s"
-printf '# bench dependency change %s\n' "$(date +%s)" >>"${ctx}/requirements/requirements.txt"
-echo "warm rebuild, python dependency change: $(build) s"
-echo "no-change rebuild: $(build) s"

@@ -12,7 +12,7 @@ ensure_lint_tools
 
 status=0
 echo "== shellcheck"
-shellcheck -x docker/entrypoint.sh hack/docker/*.sh test/image/*.sh || status=1
+shellcheck -x docker/entrypoint.sh docker/bots-tests.sh docker/bots-engine-args.sh hack/docker/*.sh scripts/image-build.sh test/image/*.sh || status=1
 echo "== hadolint"
 "${LINT_BIN}/hadolint" docker/Dockerfile || status=1
 echo "== ruff"

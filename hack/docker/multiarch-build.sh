@@ -16,13 +16,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "${here}/../.." && pwd)"
 cd "$root"
 
-BUILDX_VERSION="${BUILDX_VERSION:-v0.38.2}"
-BUILDKIT_VERSION="${BUILDKIT_VERSION:-v0.34.2}"
-CACHE="${BOTS_TOOLS_CACHE:-${HOME}/.cache/bots-edi-deploy}"
-REGISTRY="127.0.0.1:5000"
-STATE="/var/lib/bots-multiarch"
-SOCK_DIR="/run/bots-buildkit"
-BUILDKIT_ADDR="unix://${SOCK_DIR}/buildkitd.sock"
+# shellcheck source=hack/docker/buildkit.sh
+source "${here}/buildkit.sh"
+REGISTRY="${BK_REGISTRY}"
 IMAGE="${REGISTRY}/bots-edi:multiarch"
 BASE="${REGISTRY}/bots-local/debian:bookworm-slim"
 
@@ -30,86 +26,19 @@ t() { date +%s; }
 took() { echo "$(( $(t) - $1 ))s"; }
 step() { printf '\n== %s\n' "$*"; }
 
-go_tool() { # module version package output
-    local module="$1" version="$2" pkg="$3" out="$4" dir src
-    [[ -x "$out" ]] && return 0
-    dir="$(dirname "$out")"
-    mkdir -p "$dir"
-    src="$(go mod download -json "${module}@${version}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
-    local work
-    work="$(mktemp -d /var/tmp/bots-gobuild.XXXXXX)"
-    cp -a "${src}/." "$work/"
-    chmod -R u+w "$work"
-    # Module zips carry no vendor/: build as the main module (its replace directives apply),
-    # dependencies from the Go module proxy.
-    rm -rf "$work/vendor"
-    (cd "$work" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath \
-        -ldflags "-s -w -X ${module}/version.Version=${version}" -o "$out" "$pkg") >"${out}.build.log" 2>&1 || {
-        tail -30 "${out}.build.log" >&2
-        rm -rf "$work"
-        return 1
-    }
-    rm -rf "$work"
-}
-
 start_all=$(t)
 step "setup: docker, qemu-user-static, binfmt, docker-registry"
 s=$(t)
 bash hack/docker/setup-engine.sh --multiarch
 echo "setup: $(took "$s")"
 
-step "buildx ${BUILDX_VERSION} and buildkitd ${BUILDKIT_VERSION} from Go modules"
+step "buildx ${BUILDX_VERSION} and buildkitd ${BUILDKIT_VERSION} from Go modules, registry ${REGISTRY}, buildkitd"
 s=$(t)
-BUILDX="${CACHE}/buildx-${BUILDX_VERSION}/buildx"
-BUILDKITD="${CACHE}/buildkit-${BUILDKIT_VERSION}/buildkitd"
-go_tool github.com/docker/buildx "$BUILDX_VERSION" ./cmd/buildx "$BUILDX"
-go_tool github.com/moby/buildkit "$BUILDKIT_VERSION" ./cmd/buildkitd "$BUILDKITD"
+ensure_buildkit
 "$BUILDX" version
 "$BUILDKITD" --version
-echo "go tools: $(took "$s")"
-
-step "registry on ${REGISTRY}"
-mkdir -p "$STATE/registry"
-if ! curl -fsS "http://${REGISTRY}/v2/" >/dev/null 2>&1; then
-    cat >"$STATE/registry.yml" <<CFG
-version: 0.1
-storage:
-  filesystem:
-    rootdirectory: ${STATE}/registry
-  delete:
-    enabled: true
-http:
-  addr: ${REGISTRY}
-CFG
-    nohup docker-registry serve "$STATE/registry.yml" >"$STATE/registry.log" 2>&1 &
-    for _ in $(seq 1 30); do curl -fsS "http://${REGISTRY}/v2/" >/dev/null 2>&1 && break; sleep 1; done
-fi
-curl -fsS "http://${REGISTRY}/v2/" >/dev/null && echo "registry up"
-
-step "buildkitd"
-mkdir -p "$SOCK_DIR" "$STATE/buildkit"
-if ! "$BUILDX" --help >/dev/null 2>&1 || ! [[ -S "${SOCK_DIR}/buildkitd.sock" ]] || ! pgrep -f "buildkitd --config ${STATE}/buildkitd.toml" >/dev/null; then
-    cat >"$STATE/buildkitd.toml" <<CFG
-root = "${STATE}/buildkit"
-[grpc]
-  address = ["${BUILDKIT_ADDR}"]
-[worker.oci]
-  enabled = true
-  networkMode = "host"
-  platforms = ["linux/amd64", "linux/arm64"]
-[worker.containerd]
-  enabled = false
-[registry."${REGISTRY}"]
-  http = true
-  insecure = true
-CFG
-    nohup "$BUILDKITD" --config "$STATE/buildkitd.toml" >"$STATE/buildkitd.log" 2>&1 &
-    for _ in $(seq 1 30); do [[ -S "${SOCK_DIR}/buildkitd.sock" ]] && break; sleep 1; done
-fi
-export BUILDX_CONFIG="$STATE/buildx-config"
-"$BUILDX" rm bots-remote >/dev/null 2>&1 || true
-"$BUILDX" create --name bots-remote --driver remote "$BUILDKIT_ADDR" >/dev/null
-"$BUILDX" inspect --bootstrap bots-remote | grep -E '^(Name|Driver|Status|Platforms|BuildKit)' || true
+"$BUILDX" inspect bots-remote | grep -E '^(Name|Driver|Status|Platforms|BuildKit)' || true
+echo "buildkit: $(took "$s")"
 
 step "debootstrap bases (amd64, arm64) -> one multi-arch base ${BASE}"
 s=$(t)
@@ -136,12 +65,12 @@ echo "multi-arch base: $(took "$s")"
 step "build docker/Dockerfile for linux/amd64,linux/arm64 and push ${IMAGE}"
 s=$(t)
 "$BUILDX" build --builder bots-remote --platform linux/amd64,linux/arm64 \
-    --build-arg "BASE_IMAGE=${BASE}" -t "$IMAGE" --push docker/ >"$STATE/build.log" 2>&1 || {
-    tail -40 "$STATE/build.log" >&2
+    --build-arg "BASE_IMAGE=${BASE}" -t "$IMAGE" --push docker/ >"$BK_STATE/build.log" 2>&1 || {
+    tail -40 "$BK_STATE/build.log" >&2
     exit 1
 }
 build_s=$(took "$s")
-grep -E '^#[0-9]+ DONE|exporting manifest list|pushing' "$STATE/build.log" | tail -5 || true
+grep -E '^#[0-9]+ DONE|exporting manifest list|pushing' "$BK_STATE/build.log" | tail -5 || true
 echo "multi-arch build + push: ${build_s}"
 
 step "manifest list"

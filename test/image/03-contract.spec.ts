@@ -1,10 +1,11 @@
-// The runtime contract without a database server: service dispatch, identity, read-only root,
-// writable mounts, config assembly, botsenv seeding.
+// The runtime contract of the Bots 4 image without a database server: service dispatch, identity,
+// read-only root, writable mounts, config assembly in Bots 4's botsenv layout, botsenv seeding,
+// the fork's variables, secrets from files.
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { IMAGE, UID, cleanupAll, docker, ensureImage, makeConfigDir, makeVolume, must, runArgs } from "./support";
+import { IMAGE, UID, cleanupAll, docker, ensureImage, makeConfigDir, makeVolume, must, requireShared, run, runArgs } from "./support";
 
 const PORTS = { web: 18070, jobqueue: 28172, engine: 28171 };
 
@@ -14,6 +15,7 @@ describe("runtime contract", function () {
     let etc: string;
 
     before(function () {
+        requireShared(this);
         ensureImage();
         volume = makeVolume("contract");
         etc = makeConfigDir(PORTS);
@@ -54,11 +56,13 @@ describe("runtime contract", function () {
         assert.deepEqual(writable, ["/home/bots/.bots", "/run/bots", "/tmp"]);
     });
 
-    it("assembles /run/bots/config from /etc/bots: absolute botssys, no acceptance mode, dirmonitor paths inside the botsenv", function () {
-        const out = must(shell("cat /run/bots/config/bots.ini; ls -A /run/bots/config", { BOTSENV: "dev" }), "shell").stdout;
+    it("assembles /run/bots/config from /etc/bots, linked as <botsenv>/config (Bots 4's layout); relative botssys kept; dirmonitor paths inside the botsenv", function () {
+        const out = must(shell("cat /run/bots/config/bots.ini; ls -A /run/bots/config; readlink /home/bots/.bots/env/dev/config; echo \"CFG=$BOTS_CONFIG_DIR\"", { BOTSENV: "dev" }), "shell").stdout;
         assert.match(out, new RegExp(`^port = ${PORTS.web}$`, "m"), "the mounted /etc/bots/bots.ini is used");
-        assert.match(out, /^botssys = \/home\/bots\/\.bots\/env\/dev\/botssys$/m);
+        assert.match(out, /^botssys = botssys$/m, "Bots 4 resolves it against the botsenv itself");
         assert.match(out, /^usersys = usersys$/m);
+        assert.match(out, /^\/run\/bots\/config$/m, "env/dev/config -> /run/bots/config");
+        assert.match(out, /^CFG=\/home\/bots\/\.bots\/env\/dev\/config$/m);
         assert.match(out, /^runacceptancetest = False$/m);
         const paths = [...out.matchAll(/^path = (.*)$/gm)].map((m) => m[1]);
         assert.ok(paths.length >= 1);
@@ -97,19 +101,124 @@ describe("runtime contract", function () {
         assert.ok(!fs.existsSync(path.join(env, "usersys", "charsets", "unob.py")), "no re-seeding over an existing usersys");
     });
 
-    it("exits 78 on an absolute usersys in bots.ini (Bots 3.3.1 cannot import it)", function () {
-        const bad = makeConfigDir(PORTS, "");
-        const ini = fs.readFileSync(path.join(bad, "bots.ini"), "utf8").replace(/^usersys = usersys$/m, "usersys = /srv/usersys");
-        fs.writeFileSync(path.join(bad, "bots.ini"), ini);
-        const r = docker([...runArgs({ volume, etc: bad }), IMAGE, "shell", "true"]);
-        assert.equal(r.code, 78, r.stderr);
-        assert.match(r.stderr, /usersys/);
-    });
-
     it("exits non-zero when DJANGO_SECRET_KEY is empty (no built-in key)", function () {
         const r = docker([...runArgs({ volume, etc, env: { DJANGO_SECRET_KEY: "" } }), IMAGE, "init-db"]);
         assert.notEqual(r.code, 0);
         assert.match(r.stderr, /DJANGO_SECRET_KEY/);
+    });
+
+    it("moves a real config/ dir of the fork's layout aside once and links its own", function () {
+        const env = path.join(volume, "env", "forklayout");
+        fs.mkdirSync(path.join(env, "config"), { recursive: true });
+        fs.writeFileSync(path.join(env, "config", "bots.ini"), "[settings]\n");
+        must(run("chown", ["-R", `${UID}:${UID}`, env]), "chown");
+        const r = must(shell("readlink /home/bots/.bots/env/forklayout/config", { BOTSENV: "forklayout" }), "shell");
+        assert.equal(r.stdout.trim(), "/run/bots/config");
+        const aside = fs.readdirSync(env).filter((n) => n.startsWith("config.before-image-"));
+        assert.equal(aside.length, 1, fs.readdirSync(env).join(" "));
+        assert.equal(fs.readFileSync(path.join(env, aside[0], "bots.ini"), "utf8"), "[settings]\n");
+    });
+
+    it("the fork's DB_INIT_SKIP is refused with exit 64 and a message naming the replacement", function () {
+        for (const value of ["true", "false"]) {
+            const r = docker([...runArgs({ volume, etc, env: { DB_INIT_SKIP: value } }), IMAGE, "webserver"]);
+            assert.equal(r.code, 64, r.stderr);
+            assert.match(r.stderr, /DB_INIT_SKIP is not read by this image: only the init-db service \(the db-init Job\) initialises the database/);
+        }
+    });
+
+    it("the fork's CONFIG_DIR is honoured as the source config dir, and PORT sets [webserver] port", function () {
+        const out = must(shell("grep '^port' /run/bots/config/bots.ini", { CONFIG_DIR: "/etc/bots", PORT: "18999" }, { etc }), "shell");
+        assert.match(out.stdout, /^port = 18999$/m);
+        assert.match(out.stderr, /CONFIG_DIR is the fork's name for BOTS_SOURCE_CONFIG_DIR/);
+        const bad = docker([...runArgs({ volume, etc, env: { PORT: "http" } }), IMAGE, "shell", "true"]);
+        assert.equal(bad.code, 78);
+        assert.match(bad.stderr, /PORT='http': expected a TCP port number/);
+    });
+
+    it("docker run --read-only --tmpfs /run/bots (no uid/mode options) starts and uses /run/bots", function () {
+        const args = ["run", "--rm", "--read-only", "--tmpfs", "/tmp", "--tmpfs", "/run/bots", "-v", `${volume}:/home/bots/.bots`, "-v", `${etc}:/etc/bots:ro`, "-e", "DJANGO_SECRET_KEY=x"];
+        const r = docker([...args, IMAGE, "shell", "bash", "-c", "readlink /home/bots/.bots/env/default/config; stat -c %a /run/bots"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.stdout.trim().split("\n"), ["/run/bots/config", "1777"]);
+    });
+
+    it("a /run/bots that is not writable (read-only mount): /tmp/bots-run is used, with a log line", function () {
+        const args = ["run", "--rm", "--read-only", "--tmpfs", "/tmp", "--tmpfs", "/run/bots:ro", "-v", `${volume}:/home/bots/.bots`, "-v", `${etc}:/etc/bots:ro`, "-e", "DJANGO_SECRET_KEY=x"];
+        const r = docker([...args, IMAGE, "shell", "bash", "-c", "readlink /home/bots/.bots/env/default/config; ls /tmp/bots-run/config"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stderr, /\/run\/bots is not writable for uid 10001 .*using \/tmp\/bots-run/);
+        assert.match(r.stdout, /^\/tmp\/bots-run\/config$/m);
+        assert.match(r.stdout, /^bots\.ini$/m);
+    });
+
+    describe("secrets as files (*_FILE)", function () {
+        let secretsDir: string;
+        before(function () {
+            secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), "bots-image-secrets-"));
+            fs.writeFileSync(path.join(secretsDir, "django-secret-key"), "key-from-a-file\n");
+            fs.writeFileSync(path.join(secretsDir, "db-password"), "pw from file\n");
+            fs.writeFileSync(path.join(secretsDir, "email-password"), "mail-pw");
+            for (const f of fs.readdirSync(secretsDir)) {
+                fs.chmodSync(path.join(secretsDir, f), 0o444);
+            }
+            fs.chmodSync(secretsDir, 0o755);
+        });
+        after(function () {
+            fs.rmSync(secretsDir, { recursive: true, force: true });
+        });
+        const fileEnv = {
+            DJANGO_SECRET_KEY: "",
+            DJANGO_SECRET_KEY_FILE: "/secrets/django-secret-key",
+            DB_PASSWORD_FILE: "/secrets/db-password",
+            EMAIL_HOST_PASSWORD_FILE: "/secrets/email-password",
+        };
+        const printSettings = "from bots_runtime import settings as s; print(repr(s.SECRET_KEY)); print(repr(s.EMAIL_HOST_PASSWORD)); " +
+            "import os; os.environ['BOTS_DB_ENGINE']='postgresql'; import importlib; importlib.reload(s); print(repr(s.DATABASES['default']['PASSWORD']))";
+
+        it("DJANGO_SECRET_KEY_FILE, DB_PASSWORD_FILE, EMAIL_HOST_PASSWORD_FILE are read (one trailing newline stripped)", function () {
+            const r = docker([...runArgs({ volume, etc, env: fileEnv, extra: ["-v", `${secretsDir}:/secrets:ro`] }), IMAGE, "shell", "python3", "-c", printSettings]);
+            assert.equal(r.code, 0, r.stderr);
+            assert.deepEqual(r.stdout.trim().split("\n"), ["'key-from-a-file'", "'mail-pw'", "'pw from file'"]);
+        });
+
+        it("X and X_FILE both set: the start fails (78) with a message naming both", function () {
+            const r = docker([...runArgs({ volume, etc, env: { ...fileEnv, DB_PASSWORD: "also-plain" }, extra: ["-v", `${secretsDir}:/secrets:ro`] }), IMAGE, "init-db"]);
+            assert.equal(r.code, 78, r.stderr);
+            assert.match(r.stderr, /DB_PASSWORD and DB_PASSWORD_FILE are both set: set only one/);
+        });
+
+        it("an unreadable X_FILE fails the start (78) naming the variable and the path", function () {
+            const r = docker([...runArgs({ volume, etc, env: { ...fileEnv, EMAIL_HOST_PASSWORD_FILE: "/secrets/missing" }, extra: ["-v", `${secretsDir}:/secrets:ro`] }), IMAGE, "webserver"]);
+            assert.equal(r.code, 78, r.stderr);
+            assert.match(r.stderr, /EMAIL_HOST_PASSWORD_FILE=\/secrets\/missing: cannot read/);
+        });
+
+        it("init-db creates the superuser with SUPERUSER_PASSWORD_FILE", function () {
+            fs.writeFileSync(path.join(secretsDir, "su"), "su-pw-from-file\n");
+            fs.chmodSync(path.join(secretsDir, "su"), 0o444);
+            const env = { ...fileEnv, BOTSENV: "secretfiles", SUPERUSER_USERNAME: "admin", SUPERUSER_PASSWORD_FILE: "/secrets/su" };
+            const extra = ["-v", `${secretsDir}:/secrets:ro`];
+            const r = docker([...runArgs({ volume, etc, env, extra }), IMAGE, "init-db"]);
+            assert.equal(r.code, 0, r.stdout + r.stderr);
+            assert.match(r.stdout, /superuser 'admin' created/);
+            const check = docker([...runArgs({ volume, etc, env, extra }), IMAGE, "shell", "python3", "-c",
+                "from bots_runtime.bootstrap import init_bots; init_bots(quiet=True)\nfrom django.contrib.auth import authenticate\nprint('AUTH', authenticate(username='admin', password='su-pw-from-file') is not None)"]);
+            assert.match(check.stdout, /^AUTH True$/m, check.stderr);
+        });
+    });
+
+    it("SIGTERM right after the start (entrypoint still preparing, Bots still importing) ends webserver and jobqueueserver with 0", function () {
+        for (const service of ["webserver", "jobqueueserver"]) {
+            const name = `bots-image-test-early-stop-${service}`;
+            docker(["rm", "-f", name]);
+            must(docker([...runArgs({ volume, etc, name, detach: true }), IMAGE, service]), `start ${service}`);
+            const stop = docker(["stop", "-t", "20", name]);
+            const code = must(docker(["inspect", "-f", "{{.State.ExitCode}}", name]), "inspect").stdout.trim();
+            docker(["rm", "-f", name]);
+            assert.equal(stop.code, 0);
+            assert.equal(code, "0", `${service} exit code after an early SIGTERM`);
+        }
     });
 
     it("a data volume not writable by 10001 fails fast with a hint about fsGroup", function () {

@@ -1,11 +1,12 @@
-// Every service type against SQLite on the data volume: init-db, webserver health, exec probes,
-// a real engine route over a real EDI file, job queue + directory monitor, SIGTERM handling.
+// Every service type of the Bots 4 image against SQLite on the data volume: init-db, webserver
+// health (the Bots tree's views at /health/*), exec probes, a real engine route over a real EDI
+// file, job queue + directory monitor (4.0's queue launches the engine), SIGTERM handling.
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    EDI_FIXTURES, EXPECTED_TABLES, IMAGE, chownR, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage,
-    exec, httpGet, installX12Route, logs, makeConfigDir, makeVolume, must, run, runArgs, startDetached,
+    EDI_FIXTURES, EXPECTED_TABLES, IMAGE, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage,
+    exec, httpGet, installX12Route, logs, makeConfigDir, makeVolume, must, replaceIniKey, requireShared, run, runArgs, startDetached,
     stopWithin, waitFor, waitHttp, x12Inbox,
 } from "./support";
 
@@ -29,9 +30,18 @@ describe("SQLite: init-db, services, engine, signals", function () {
     const base = () => ({ volume, etc, env: { BOTSENV, SUPERUSER_USERNAME: "admin", SUPERUSER_PASSWORD: "first-pw", SUPERUSER_EMAIL: "admin@example.com" } });
 
     before(function () {
+        requireShared(this);
         ensureImage();
         volume = makeVolume("sqlite");
         etc = makeConfigDir(PORTS);
+        // Bots 4's dirmonitor matches <path>/<filemask> only (bots/dirmonitor.py:245-247): watch the
+        // route's inbox itself and run that route.
+        const iniFile = path.join(etc, "bots.ini");
+        let ini = fs.readFileSync(iniFile, "utf8");
+        ini = replaceIniKey(ini, "dirmonitor1", "path", "botssys/infile/x12_850");
+        ini = replaceIniKey(ini, "dirmonitor1", "filemask", "*.x12");
+        ini = replaceIniKey(ini, "dirmonitor1", "route", "x12_850_to_csv");
+        fs.writeFileSync(iniFile, ini);
         env = path.join(volume, "env", BOTSENV);
         db = path.join(env, "botssys", "sqlitedb", "botsdb");
     });
@@ -81,16 +91,17 @@ describe("SQLite: init-db, services, engine, signals", function () {
             await waitHttp(`${WEB}/health/live`, 200, 90_000);
         });
 
-        it("answers /health/live, /health/ready and /health/startup with 200 and JSON", async function () {
+        it("answers /health/live, /health/ready and /health/startup with the Bots tree's own views (200, JSON)", async function () {
             const live = await httpGet(`${WEB}/health/live`);
             assert.equal(live.status, 200);
-            assert.equal(JSON.parse(live.body).status, "ok");
+            assert.deepEqual(JSON.parse(live.body), { status: "ok", check: "liveness", message: "Container is alive" });
             const ready = await httpGet(`${WEB}/health/ready`);
             assert.equal(ready.status, 200, ready.body);
-            assert.deepEqual(JSON.parse(ready.body).checks, { database: "ok", directories: "ok" });
+            assert.deepEqual(JSON.parse(ready.body).checks, { database: true, botssys: true, usersys: true });
             const startup = await httpGet(`${WEB}/health/startup`);
             assert.equal(startup.status, 200, startup.body);
             assert.equal(JSON.parse(startup.body).status, "started");
+            assert.equal(startup.headers["cache-control"], "no-store");
         });
 
         it("serves the probes whatever ALLOWED_HOSTS says, while Bots' own pages still check the host", async function () {
@@ -111,8 +122,9 @@ describe("SQLite: init-db, services, engine, signals", function () {
             try {
                 const ready = await httpGet(`${WEB}/health/ready`);
                 assert.equal(ready.status, 503, ready.body.slice(0, 3000) + logs("bots-image-test-web-sqlite").slice(-3000));
-                assert.equal(JSON.parse(ready.body).status, "unavailable");
-                assert.match(JSON.parse(ready.body).checks.database, /OperationalError/);
+                assert.equal(JSON.parse(ready.body).status, "not_ready");
+                assert.equal(JSON.parse(ready.body).checks.database, false);
+                assert.match(JSON.parse(ready.body).errors.join(" "), /Database check failed/);
                 assert.equal((await httpGet(`${WEB}/health/live`)).status, 200);
                 assert.equal((await httpGet(`${WEB}/health/startup`)).status, 503);
                 assert.equal(exec(name, ["bots-healthcheck", "ready"]).code, 1);
@@ -162,6 +174,15 @@ describe("SQLite: init-db, services, engine, signals", function () {
             assert.ok(!fs.existsSync(path.join(inbox(), "po.x12")), "the in-channel removed the file it read");
         });
 
+        it("bots-engine with an empty route argument (what Bots 4's dirmonitor queues for a section without route) runs all active routes", function () {
+            const before = fs.readdirSync(outbox()).length;
+            dropX12Order(env, "empty-route.x12");
+            const r = docker([...runArgs(base()), IMAGE, "shell", "bash", "-c", 'bots-engine "-c$BOTS_CONFIG_DIR" ""']);
+            assert.equal(r.code, 0, r.stdout + r.stderr);
+            assert.match(r.stdout + r.stderr, /1 files received\/processed in run/);
+            assert.equal(fs.readdirSync(outbox()).length, before + 1);
+        });
+
         it("runs a route given positionally and exits 2 on a file with EDI errors", function () {
             const broken = fs.readFileSync(path.join(EDI_FIXTURES, "x12-850-004010.x12"), "utf8").replace(/^BEG\*.*\r?\n/m, "");
             dropX12Order(env, "broken.x12", broken);
@@ -180,28 +201,46 @@ describe("SQLite: init-db, services, engine, signals", function () {
             startDetached(jq, base(), ["jobqueueserver"]);
             await waitFor("jobqueue isup", () => exec(jq, ["bots-healthcheck", "jobqueue"]).code === 0 || undefined, 60_000);
             startDetached(dm, base(), ["dirmonitor"]);
-            await waitFor("dirmonitor up", () => /Bots dirmonitor started/.test(logs(dm)) || undefined, 60_000);
         });
 
-        it("exec probes: jobqueue and dirmonitor healthy", function () {
+        it("the dirmonitor exec probe fails until the monitor holds its inotify watches, then passes", async function () {
+            const early = exec(dm, ["bots-healthcheck", "dirmonitor"]);
+            const ok = await waitFor("dirmonitor watching", () => {
+                const r = exec(dm, ["bots-healthcheck", "dirmonitor"]);
+                return r.code === 0 ? r.stdout : undefined;
+            }, 60_000);
+            assert.match(ok, /watching \(\d+ inotify watches\)/);
+            if (early.code !== 0) {
+                assert.match(early.stdout, /no dirmonitor process|starting \(no inotify watch yet\)/);
+            }
             const j = exec(jq, ["bots-healthcheck", "jobqueue"]);
             assert.equal(j.code, 0, j.stdout);
-            const d = exec(dm, ["bots-healthcheck", "dirmonitor"]);
-            assert.equal(d.code, 0, d.stdout);
+            assert.match(j.stdout, /isup -> 0/);
             // The jobqueue container runs no dirmonitor.
             assert.equal(exec(jq, ["bots-healthcheck", "dirmonitor"]).code, 1);
         });
 
-        it("a file landing in the watched botssys/infile queues an engine job", async function () {
-            const drop = path.join(env, "botssys", "infile", "trigger.txt");
-            fs.writeFileSync(drop, "x");
-            chownR(drop);
-            const log = path.join(env, "botssys", "logging", "jobqueue.log");
+        it("a file landing in the watched inbox queues an engine job that the job queue runs (fixed in Bots 4)", async function () {
+            const before = fs.readdirSync(csvOutbox(env)).length;
+            dropX12Order(env, "queued.x12");
+            const log = path.join(env, "botssys", "logging", "jobqueue", "jobqueue.log");
             const line = await waitFor("job added", () => {
                 const text = fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "";
                 return /Added job \d+, priority \d+: .*bots-engine.*/.exec(text)?.[0];
             }, 30_000);
-            assert.match(line, new RegExp(`-c/run/bots/config`));
+            assert.match(line, new RegExp(`-c/home/bots/\\.bots/env/${BOTSENV}/config', 'x12_850_to_csv'`));
+            await waitFor("the queued engine run wrote the CSV", () => fs.readdirSync(csvOutbox(env)).length > before || undefined, 90_000);
+            assert.ok(!fs.existsSync(path.join(x12Inbox(env), "queued.x12")), "the engine took the file");
+        });
+
+        it("a dirmonitor stopped right after its start (before it watches) exits 0, not 143", function () {
+            const early = "bots-image-test-dirmonitor-early";
+            docker(["rm", "-f", early]);
+            must(docker([...runArgs({ ...base(), name: early, detach: true }), IMAGE, "dirmonitor"]), "start");
+            must(docker(["stop", "-t", "20", early]), "stop");
+            const code = must(docker(["inspect", "-f", "{{.State.ExitCode}}", early]), "inspect").stdout.trim();
+            docker(["rm", "-f", early]);
+            assert.equal(code, "0");
         });
 
         it("SIGTERM to PID 1 stops dirmonitor and jobqueueserver within the grace period with exit 0", function () {

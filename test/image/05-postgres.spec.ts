@@ -1,11 +1,13 @@
-// Against a real PostgreSQL server (Debian's, on 127.0.0.1): init-db on an empty database and
-// again, unreachable database, webserver readiness with the server up/down, an engine run.
+// The Bots 4 image against a real PostgreSQL server (Debian's, on 127.0.0.1): init-db on an empty
+// database and again, unreachable database, webserver readiness with the server up/down and with
+// a database that drops packets, an engine run (Bots' own psycopg 3 connection).
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as net from "net";
 import * as path from "path";
 import {
     EXPECTED_TABLES, IMAGE, ROOT, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage, exec, httpGet,
-    installX12Route, logs, makeConfigDir, makeVolume, must, run, runArgs, startDetached, stopWithin, waitHttp,
+    installX12Route, logs, makeConfigDir, makeVolume, must, onCleanup, requireShared, run, runArgs, startDetached, stopWithin, waitHttp,
 } from "./support";
 
 const PG_PORT = process.env.BOTS_TEST_PG_PORT || "55432";
@@ -35,6 +37,7 @@ describe("PostgreSQL: init-db, readiness, engine", function () {
     });
 
     before(function () {
+        requireShared(this);
         ensureImage();
         pg("start");
         pg("createdb", dbname);
@@ -103,7 +106,8 @@ describe("PostgreSQL: init-db, readiness, engine", function () {
             try {
                 const ready = await httpGet(`${WEB}/health/ready`, 15_000);
                 assert.equal(ready.status, 503, ready.body);
-                assert.match(JSON.parse(ready.body).checks.database, /OperationalError/);
+                assert.equal(JSON.parse(ready.body).checks.database, false);
+                assert.match(JSON.parse(ready.body).errors.join(" "), /Database check failed/);
                 assert.equal((await httpGet(`${WEB}/health/live`)).status, 200);
                 const probe = exec(name, ["bots-healthcheck", "ready"]);
                 assert.equal(probe.code, 1, probe.stdout);
@@ -118,16 +122,37 @@ describe("PostgreSQL: init-db, readiness, engine", function () {
             assert.equal(s.exitCode, 0, logs(name));
             assert.ok(s.ms < 15_000);
         });
+
+        it("a database that drops packets: /health/ready answers 503 with the reason inside the probe's 3 s (default connect timeout 2 s)", async function () {
+            const blackhole = "bots-image-test-web-pg-blackhole";
+            // A listener on 127.0.0.1 that accepts and never answers: the server never replies, as
+            // when packets are dropped; the connect attempt runs into its timeout.
+            const silent = net.createServer(() => undefined);
+            await new Promise<void>((res) => silent.listen(0, "127.0.0.1", res));
+            onCleanup(() => silent.close());
+            const port = String((silent.address() as net.AddressInfo).port);
+            const env: Record<string, string> = { ...dbEnv({ DB_PORT: port }) };
+            delete env.DB_CONNECT_TIMEOUT;
+            startDetached(blackhole, { volume, etc, env }, ["webserver"]);
+            await waitHttp(`${WEB}/health/live`, 200, 90_000);
+            const t0 = Date.now();
+            const ready = await httpGet(`${WEB}/health/ready`, 3_000);
+            const ms = Date.now() - t0;
+            assert.equal(ready.status, 503, ready.body);
+            assert.match(JSON.parse(ready.body).errors.join(" "), /timeout|timed out/i);
+            assert.ok(ms < 3_000, `answered after ${ms} ms`);
+            assert.equal(stopWithin(blackhole, 20).exitCode, 0, logs(blackhole));
+        });
     });
 
     describe("engine", function () {
-        it("runs the X12 850 -> CSV route on PostgreSQL (Bots' own psycopg2 connection) and exits 0", function () {
+        it("runs the X12 850 -> CSV route on PostgreSQL (Bots' own psycopg 3 connection) and exits 0", function () {
             const env = path.join(volume, "env", BOTSENV);
             installX12Route({ volume, etc, env: dbEnv() }, env);
             dropX12Order(env);
             const r = docker([...runArgs({ volume, etc, env: dbEnv() }), IMAGE, "engine"]);
             assert.equal(r.code, 0, r.stdout + r.stderr);
-            assert.match(r.stderr + r.stdout, /django\.db\.backends\.postgresql_psycopg2/);
+            assert.match(r.stderr + r.stdout, /django\.db\.backends\.postgresql\b(?!_psycopg2)/);
             assert.equal(fs.readdirSync(csvOutbox(env)).length, 1);
             assert.match(psql(dbname, "select count(*) from ta"), /^[1-9]\d*$/m);
             assert.equal(psql(dbname, "select count(*) from mutex").trim(), "0", "the engine released its mutex");

@@ -1,4 +1,4 @@
-// Against a real MySQL-protocol server (Debian's MariaDB, on 127.0.0.1): init-db on an empty
+// The Bots 4 image against a real MySQL-protocol server (Debian's MariaDB, on 127.0.0.1): init-db on an empty
 // database and again, unreachable database, webserver readiness with the server up/down, an
 // engine run (Bots' own MySQLdb connection gets OPTIONS as connect() kwargs).
 import { strict as assert } from "assert";
@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import {
     EXPECTED_TABLES, IMAGE, ROOT, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage, exec, httpGet,
-    installX12Route, logs, makeConfigDir, makeVolume, must, run, runArgs, startDetached, stopWithin, waitHttp,
+    installX12Route, logs, makeConfigDir, makeVolume, must, requireShared, run, runArgs, startDetached, stopWithin, waitHttp,
 } from "./support";
 
 const MYSQL_PORT = process.env.BOTS_TEST_MYSQL_PORT || "53306";
@@ -31,6 +31,7 @@ describe("MySQL (MariaDB): init-db, readiness, engine", function () {
     });
 
     before(function () {
+        requireShared(this);
         ensureImage();
         my("start");
         my("createdb", dbname);
@@ -84,7 +85,7 @@ describe("MySQL (MariaDB): init-db, readiness, engine", function () {
         dropX12Order(env);
         const r = docker([...runArgs({ volume, etc, env: dbEnv() }), IMAGE, "engine", "--new"]);
         assert.equal(r.code, 0, r.stdout + r.stderr);
-        assert.match(r.stderr + r.stdout, /DATABASE_ENGINE: "django\.db\.backends\.mysql"/);
+        assert.match(r.stderr + r.stdout, /DATABASE_ENGINE\s*:\s*"?django\.db\.backends\.mysql/);
         const files = fs.readdirSync(csvOutbox(env));
         assert.equal(files.length, 1);
         assert.match(fs.readFileSync(path.join(csvOutbox(env), files[0]), "utf8"), /^"HEA","91393058"/);

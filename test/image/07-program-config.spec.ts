@@ -1,116 +1,175 @@
-// The config the Pulumi program renders (bots.ini, settings.py and the environment of its config
-// Secret, taken from a run of the program under mocks) in the real image, mounted and passed the
-// way the pods get it: init-db, the web server's probes, the engine and the worker's two services.
+// The Pulumi program's rendered pods (dev stack on SQLite, Bots 4 from ../shared/upstream/bots with
+// one plugin and its route activated, taken from a run of the program under mocks) started in the
+// real image from the pod specs themselves: each container's args, env (secretKeyRefs resolved
+// against the rendered Secrets), Secret and emptyDir mounts, user and security context
+// (test/image/pod-run.ts); only the image is swapped for the one built here with the same build
+// inputs (checked) and the claim for a host dir. One network namespace per pod, as in Kubernetes.
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { CONFIG_ENV_KEYS } from "../../components/image/runtime-contract";
-import { T, one, runStack } from "../support/harness";
-import { reveal } from "../support/values";
+import { T, ofType, podSpecs, runStack } from "../support/harness";
+import { revealAll } from "../support/values";
+import { PodSpec, Secrets, podRun } from "./pod-run";
 import {
-    IMAGE, cleanupAll, docker, ensureImage, exec, httpGet, logs, makeVolume, onCleanup, replaceIniKey, runArgs,
-    startDetached, stopWithin, waitHttp,
+    BOTS_TREE, FIXTURES, IMAGE, PLUGINS_ROOT, PROGRAM_PLUGIN, cleanupAll, docker, ensureImage, exec, httpGet, logs, makeVolume, must,
+    onCleanup, requireShared, run, stopWithin, waitHttp,
 } from "./support";
 
-// The containers share the host network here, so the rendered ports move to free ones.
-const PORTS = { web: 18281, engine: 28381, jobqueue: 28382 };
-const WEB = `http://127.0.0.1:${PORTS.web}`;
+const WEB_HOST_PORT = 18291;
+const WEB = `http://127.0.0.1:${WEB_HOST_PORT}`;
 
-describe("the program's rendered config in the real image (SQLite)", function () {
-    this.timeout(240_000);
+describe("the program's rendered pods in the real Bots 4 image (dev stack, SQLite)", function () {
+    this.timeout(300_000);
     let volume: string;
-    let etc: string;
-    let env: Record<string, string>;
-    let ini: string;
+    let secrets: Secrets;
+    let pods: { owner: string; spec: PodSpec }[];
+    let claim: string;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    let builds: any[];
 
     before(async function () {
+        requireShared(this);
         ensureImage();
-        const run = await runStack({ stack: "dev", set: { databaseEngine: "sqlite", databaseExistingSecret: "", databaseHost: "" } });
-        const data = reveal(one(run, T.secret).inputs.stringData) as Record<string, string>;
-        ini = data["bots.ini"];
-        etc = fs.mkdtempSync(path.join(os.tmpdir(), "bots-image-program-etc-"));
-        onCleanup(() => fs.rmSync(etc, { recursive: true, force: true }));
-        let testIni = replaceIniKey(ini, "webserver", "port", String(PORTS.web));
-        testIni = replaceIniKey(testIni, "settings", "port", String(PORTS.engine));
-        testIni = replaceIniKey(testIni, "jobqueue", "port", String(PORTS.jobqueue));
-        fs.writeFileSync(path.join(etc, "bots.ini"), testIni, { mode: 0o644 });
-        fs.writeFileSync(path.join(etc, "settings.py"), data["settings.py"], { mode: 0o644 });
-        fs.chmodSync(etc, 0o755);
-        // Exactly the variables the pods get from the Secret (empty optional ones included).
-        env = Object.fromEntries(CONFIG_ENV_KEYS.map(({ key }) => [key, data[key] ?? ""]));
+        const stack = await runStack({
+            stack: "dev",
+            set: {
+                databaseEngine: "sqlite", databaseExistingSecret: "", databaseHost: "",
+                botsSource: "context", botsSourceDir: BOTS_TREE,
+                botsPlugins: JSON.stringify([path.join(PLUGINS_ROOT, PROGRAM_PLUGIN.dir)]),
+                botsActivateRoutes: JSON.stringify([PROGRAM_PLUGIN.route]),
+            },
+        });
+        builds = ofType(stack, T.image).map((i) => revealAll(i.inputs));
+        secrets = Object.fromEntries(
+            ofType(stack, T.secret).map((s) => {
+                const inputs = revealAll(s.inputs);
+                return [inputs.metadata?.name ?? s.name, inputs.stringData as Record<string, string>];
+            }),
+        );
+        pods = podSpecs(stack).map((p) => ({ owner: p.owner, spec: revealAll(p.spec) }));
+        claim = ofType(stack, T.pvc).map((c) => revealAll(c.inputs).metadata?.name ?? c.name)[0];
         volume = makeVolume("program");
     });
     after(cleanupAll);
 
-    const base = () => ({ volume, etc, env });
+    function pod(owner: RegExp): PodSpec {
+        const found = pods.filter((p) => owner.test(p.owner));
+        assert.equal(found.length, 1, `one pod for ${owner}: ${pods.map((p) => p.owner).join(", ")}`);
+        return found[0].spec;
+    }
 
-    it("renders what the image expects: the settings import, relative usersys, acceptance mode off", function () {
-        assert.match(fs.readFileSync(path.join(etc, "settings.py"), "utf8"), /^from bots_runtime\.settings import \*/m);
-        assert.match(ini, /^usersys = usersys$/m);
-        assert.match(ini, /^runacceptancetest = False$/m);
-        assert.equal(env.BOTSENV, "dev");
-        assert.equal(env.BOTS_DB_ENGINE, "sqlite");
-        assert.ok(env.DJANGO_SECRET_KEY.length > 20);
-    });
+    function containerRun(spec: PodSpec, container: string, extra: string[] = [], detachName?: string): string[] {
+        const r = podRun(spec, container, secrets, { [claim]: volume });
+        // Detached (Deployment) containers restart as the kubelet would restart them.
+        const head = detachName ? ["run", "-d", "--name", detachName, "--restart", r.restart] : ["run", "--rm"];
+        return [...head, ...r.options, ...extra, IMAGE, ...r.args];
+    }
 
-    it("init-db creates the schema and the superuser with the rendered config", function () {
-        const r = docker([...runArgs(base()), IMAGE, "init-db"]);
-        assert.equal(r.code, 0, r.stdout + r.stderr);
-        assert.ok(fs.existsSync(path.join(volume, "env", "dev", "botssys", "sqlitedb", env.DB_NAME)), "SQLite file on the data volume");
-        assert.match(r.stdout + r.stderr, /admin/);
-    });
+    function superuserCheck(spec: PodSpec, container: string): string {
+        const r = podRun(spec, container, secrets, { [claim]: volume });
+        return must(docker(["run", "--rm", ...r.options, "-v", `${FIXTURES}:/testdata:ro`, IMAGE, "shell", "python3", "/testdata/dump_config.py"]), "dump").stdout;
+    }
 
-    it("the web server passes the probes the Deployment uses", async function () {
-        const name = "bots-image-test-program-web";
-        startDetached(name, base(), ["webserver"]);
-        await waitHttp(`${WEB}/health/startup`, 200, 90_000);
-        for (const p of ["/health/live", "/health/ready"]) {
-            const res = await httpGet(`${WEB}${p}`);
-            assert.equal(res.status, 200, `${p}: ${res.body}\n${logs(name).slice(-2000)}`);
+    it("the program builds what the image here was built from: the same tree, plugin and build args", function () {
+        assert.ok(builds.length >= 1);
+        for (const b of builds) {
+            assert.deepEqual(b.buildArgs, { BOTS_SOURCE: "context", BOTS_VERSION: "4.0.0" });
+            assert.equal(b.target, "runtime");
+            assert.equal(b.context.named["bots-src"].location, BOTS_TREE);
+            assert.equal(fs.readFileSync(path.join(b.context.named["bots-plugins"].location, "plugins.txt"), "utf8"), "my_first_plugin\n");
         }
-        const s = stopWithin(name, 30);
+        const plugins = must(docker(["run", "--rm", "--entrypoint", "cat", IMAGE, "/opt/bots/plugins/plugins.txt"]), "plugins.txt").stdout;
+        assert.equal(plugins, "my_first_plugin\n");
+    });
+
+    it("init-db from the db-init Job's pod spec creates Bots' tables and the superuser of the Secret, installs the plugin, activates its route", function () {
+        const job = pod(/db-init/);
+        const container = job.containers[0].name;
+        const resolved = podRun(job, container, secrets, { [claim]: volume });
+        assert.deepEqual(resolved.args, ["init-db"]);
+        const r = docker(containerRun(job, container));
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        const botsenv = resolved.env.BOTSENV;
+        const db = path.join(volume, "env", botsenv, "botssys", "sqlitedb", resolved.env.DB_NAME);
+        const tables = must(run("python3", ["-c", "import sqlite3,sys; print('\\n'.join(r[0] for r in sqlite3.connect(sys.argv[1]).execute(\"select name from sqlite_master where type='table' order by name\")))", db]), "tables").stdout;
+        for (const t of ["auth_user", "channel", "routes", "translate", "ta", "mutex", "persist", "uniek", "django_migrations"]) {
+            assert.match(tables, new RegExp(`^${t}$`, "m"), `table ${t}`);
+        }
+        assert.equal(resolved.env.BOTS_ACTIVATE_ROUTES, PROGRAM_PLUGIN.route);
+        assert.match(r.stdout, /plugin my_first_plugin: installed/);
+        const rows = JSON.parse(superuserCheck(job, container));
+        assert.deepEqual([...new Set(rows.routes.filter((x: { active: string }) => x.active === "True").map((x: { idroute: string }) => x.idroute))], [PROGRAM_PLUGIN.route]);
+        const username = resolved.env.SUPERUSER_USERNAME ?? "";
+        if (username) {
+            assert.deepEqual(rows.auth_user.map((u: string[]) => u.slice(0, 2)), [[username, "True"]]);
+        } else {
+            assert.deepEqual(rows.auth_user, []);
+        }
+        // The superuser's password is the one the Secret holds.
+        if (username) {
+            const check = docker(["run", "--rm", ...resolved.options, IMAGE, "shell", "python3", "-c",
+                "from bots_runtime.bootstrap import init_bots; init_bots(quiet=True)\n" +
+                "from django.contrib.auth import authenticate; from bots_runtime import envsecrets; import os\n" +
+                "print('AUTH', authenticate(username=os.environ['SUPERUSER_USERNAME'], password=envsecrets.get('SUPERUSER_PASSWORD')) is not None)"]);
+            assert.match(check.stdout, /^AUTH True$/m, check.stderr);
+        }
+    });
+
+    it("the web Deployment's container passes the probes its spec declares, and stops on SIGTERM with 0", async function () {
+        const web = pod(/web/);
+        const c = web.containers[0];
+        const name = "bots-image-test-program-web";
+        docker(["rm", "-f", name]);
+        must(docker(containerRun(web, c.name, ["-p", `127.0.0.1:${WEB_HOST_PORT}:${c.ports[0].containerPort}`], name)), "start web");
+        onCleanup(() => docker(["rm", "-f", name]));
+        await waitHttp(`${WEB}${c.startupProbe.httpGet.path}`, 200, 120_000);
+        for (const probe of [c.livenessProbe, c.readinessProbe]) {
+            const res = await httpGet(`${WEB}${probe.httpGet.path}`);
+            assert.equal(res.status, 200, `${probe.httpGet.path}: ${res.body}\n${logs(name).slice(-2000)}`);
+        }
+        const ready = JSON.parse((await httpGet(`${WEB}${c.readinessProbe.httpGet.path}`)).body);
+        assert.deepEqual(ready, { status: "ready", check: "readiness", checks: { database: true, botssys: true, usersys: true } }, "the Bots tree's own view");
+        const s = stopWithin(name, web.terminationGracePeriodSeconds ?? 30);
         assert.equal(s.exitCode, 0, logs(name));
     });
 
-    it("the engine runs with the CronJob's arguments and exits 0", function () {
-        const r = docker([...runArgs(base()), IMAGE, "engine", "--new"], 180_000);
-        assert.equal(r.code, 0, r.stdout + r.stderr);
+    it("the engine CronJob's container runs the plugin's route with its args: 3 received, 3 ok, 1 sent, exit 0", function () {
+        const cron = pod(/engine/);
+        const r = docker(containerRun(cron, cron.containers[0].name), 240_000);
+        const out = r.stdout + r.stderr;
+        assert.equal(r.code, 0, out);
+        assert.match(out, /3 files received\/processed in run\.\s+3 files without errors,\s+1 files send in run/);
     });
 
-    it("the worker's job queue and directory monitor start side by side and pass their exec probes", async function () {
-        const queue = "bots-image-test-program-jobqueue";
-        const monitor = "bots-image-test-program-dirmonitor";
-        startDetached(queue, base(), ["jobqueueserver"]);
-        await waitFor(queue, ["bots-healthcheck", "jobqueue"]);
-        startDetached(monitor, base(), ["dirmonitor"]);
-        await waitFor(monitor, ["bots-healthcheck", "dirmonitor"]);
-        await waitForLog(monitor, /Bots dirmonitor started/);
-        assert.ok(fs.existsSync(path.join(volume, "env", "dev", "botssys", "infile")), "the watched inbox exists");
-        for (const n of [monitor, queue]) {
-            assert.equal(stopWithin(n, 30).exitCode, 0, logs(n));
+    it("the worker pod's job queue and directory monitor share a network namespace and pass their exec probes", async function () {
+        const worker = pod(/worker/);
+        const [first, second] = worker.containers;
+        const a = "bots-image-test-program-worker-a";
+        const b = "bots-image-test-program-worker-b";
+        for (const n of [a, b]) {
+            docker(["rm", "-f", n]);
+            onCleanup(() => docker(["rm", "-f", n]));
+        }
+        must(docker(containerRun(worker, first.name, [], a)), `start ${first.name}`);
+        must(docker(containerRun(worker, second.name, ["--network", `container:${a}`], b)), `start ${second.name}`);
+        for (const [n, c] of [[a, first], [b, second]] as const) {
+            const probe = (c.readinessProbe ?? c.livenessProbe)?.exec?.command;
+            assert.ok(probe, `${c.name} declares an exec probe`);
+            const until = Date.now() + 90_000;
+            let last = "";
+            while (Date.now() < until) {
+                const r = exec(n, probe);
+                if (r.code === 0) {
+                    last = "";
+                    break;
+                }
+                last = r.stdout + r.stderr;
+                await new Promise((res) => setTimeout(res, 1000));
+            }
+            assert.equal(last, "", `${probe.join(" ")} in ${c.name}: ${last}\n${logs(n).slice(-2000)}`);
+        }
+        for (const [n, c] of [[b, second], [a, first]] as const) {
+            assert.equal(stopWithin(n, worker.terminationGracePeriodSeconds ?? 30).exitCode, 0, `${c.name}: ${logs(n)}`);
         }
     });
 });
-
-async function waitForLog(container: string, line: RegExp): Promise<void> {
-    const until = Date.now() + 60_000;
-    while (Date.now() < until && !line.test(logs(container))) {
-        await new Promise((res) => setTimeout(res, 500));
-    }
-    assert.match(logs(container), line);
-}
-
-async function waitFor(container: string, probe: string[]): Promise<void> {
-    const until = Date.now() + 60_000;
-    let last = "";
-    while (Date.now() < until) {
-        const r = exec(container, probe);
-        if (r.code === 0) {
-            return;
-        }
-        last = r.stdout + r.stderr;
-        await new Promise((res) => setTimeout(res, 1000));
-    }
-    throw new Error(`${probe.join(" ")} never passed in ${container}: ${last}\n${logs(container).slice(-2000)}`);
-}

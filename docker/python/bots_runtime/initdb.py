@@ -1,14 +1,18 @@
 """bots-init-db: create or complete Bots' database schema. Idempotent; exits non-zero on failure.
 
-Steps (bots-ediint 3.3.1 ships no Django migrations for its own app):
+Steps:
 1. For each of ta, mutex, persist, uniek that does not exist yet: run Bots' own raw SQL
    (bots/sql/<table>.<engine>.sql, uniek.sql) without its leading DROP TABLE. These tables need
-   database-side defaults that the Django models do not declare (the engine inserts raw SQL).
-2. ``migrate --run-syncdb``: Django's contrib apps by migration, the other Bots tables by syncdb
-   (syncdb skips the four tables created in step 1).
+   database-side defaults that the Django models do not declare (the engine inserts raw SQL);
+   Bots 4's migrations declare them unmanaged, Bots 3.3.1 has no migrations at all.
+2. ``migrate --run-syncdb``: Django's contrib apps and (Bots 4) Bots' own migrations; on 3.3.1 the
+   Bots tables by syncdb (which skips the four tables created in step 1).
 3. Check that every table of every installed model exists.
 4. If SUPERUSER_USERNAME is set and that user does not exist: create it as superuser with
-   SUPERUSER_EMAIL / SUPERUSER_PASSWORD. An existing user is never changed.
+   SUPERUSER_EMAIL / SUPERUSER_PASSWORD (or SUPERUSER_PASSWORD_FILE). An existing user is never
+   changed.
+5. The plugins baked into the image (/opt/bots/plugins), with Bots' own plugin reader, and the
+   routes named in BOTS_ACTIVATE_ROUTES activated (bots_runtime.plugins).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import os
 import sys
 
+from . import envsecrets, plugins
 from .bootstrap import init_bots
 
 RAW_SQL_TABLES = ("ta", "mutex", "persist", "uniek")
@@ -41,11 +46,16 @@ def _sql_file(table: str, engine_suffix: str) -> str:
     import bots
 
     sqldir = os.path.join(os.path.dirname(bots.__file__), "sql")
-    name = "uniek.sql" if table == "uniek" else f"{table}.{engine_suffix}.sql"
-    path = os.path.join(sqldir, name)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"Bots SQL file missing: {path}")
-    return path
+    # 3.3.1 names them after the ENGINE's last part (sqlite3), Bots 4 "sqlite".
+    if table == "uniek":
+        names = ["uniek.sql"]
+    else:
+        names = [f"{table}.{engine_suffix}.sql", f"{table}.{engine_suffix.rstrip('3')}.sql"]
+    for name in names:
+        path = os.path.join(sqldir, name)
+        if os.path.isfile(path):
+            return path
+    raise FileNotFoundError(f"Bots SQL file missing: {os.path.join(sqldir, names[0])}")
 
 
 def create_raw_tables() -> list[str]:
@@ -88,15 +98,23 @@ def ensure_superuser() -> None:
     if user_model.objects.filter(username=username).exists():
         _log(f"user {username!r} exists, left unchanged")
         return
-    password = os.environ.get("SUPERUSER_PASSWORD", "")
+    password = envsecrets.get("SUPERUSER_PASSWORD")
     if not password:
-        raise RuntimeError(f"SUPERUSER_PASSWORD is empty; cannot create superuser {username!r}")
+        raise RuntimeError(
+            f"SUPERUSER_PASSWORD (or SUPERUSER_PASSWORD_FILE) is empty; cannot create superuser {username!r}"
+        )
     email = os.environ.get("SUPERUSER_EMAIL", "").strip()
     user_model.objects.create_superuser(username=username, email=email, password=password)
     _log(f"superuser {username!r} created")
 
 
 def run() -> None:
+    problems = envsecrets.validate()
+    if problems:
+        raise RuntimeError("; ".join(problems))
+    # Plugins and route names are checked before anything is written.
+    baked = plugins.discover()
+    activate = plugins.routes_to_activate(baked)
     init_bots()
     from django.core import management
     from django.db import connection
@@ -111,6 +129,7 @@ def run() -> None:
         raise RuntimeError("tables still missing after init: " + ", ".join(missing))
     _log(f"{len(existing)} tables present")
     ensure_superuser()
+    plugins.install(baked, activate, _log)
 
 
 def main() -> int:
@@ -123,6 +142,9 @@ def main() -> int:
             return code
         print("init-db: FAILED (unexpected exit 0 before completion)", file=sys.stderr, flush=True)
         return 1
+    except plugins.PluginConfigError as exc:
+        print(f"init-db: FAILED: {exc}", file=sys.stderr, flush=True)
+        return 78
     except Exception as exc:
         print(f"init-db: FAILED: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         return 1

@@ -2,13 +2,15 @@
 
     bots-service webserver|jobqueueserver|dirmonitor|engine [-c<config dir>] [bots args...]
 
-Bots 3.3.1 only handles KeyboardInterrupt (SIGINT). Under Kubernetes the stop signal is SIGTERM,
-which would kill the long-running services with status 143, and the jobqueue server would not
-exit at all after its XML-RPC loop ends (its launcher threads are not daemons). Here SIGTERM is
-turned into KeyboardInterrupt for the long-running services, the service's own shutdown path runs,
-and the process exits 0; a watchdog ends the process if shutdown hangs (BOTS_STOP_TIMEOUT s,
-default 10). The engine keeps the default SIGTERM behaviour and Bots' exit codes
-(0 ok, 1 system error, 2 EDI/process errors, 3 another engine running).
+Bots (3.3.1 and 4.0) only handles KeyboardInterrupt (SIGINT). Under Kubernetes the stop signal
+is SIGTERM, which would kill the long-running services with status 143, and the jobqueue server
+would not exit at all after its XML-RPC loop ends (its launcher threads are not daemons). Here
+SIGTERM is turned into KeyboardInterrupt for the long-running services, the service's own
+shutdown path runs, and the process exits 0; a watchdog ends the process if shutdown hangs
+(BOTS_STOP_TIMEOUT s, default 10). The handler is installed before Bots is imported, so a SIGTERM
+while the service is still starting also ends it with 0. The engine keeps the default SIGTERM
+behaviour and Bots' exit codes (0 ok, 1 system error, 2 EDI/process errors, 3 another engine
+running).
 """
 
 from __future__ import annotations
@@ -53,15 +55,15 @@ def _run() -> int:
         print(f"usage: bots-service {{{'|'.join(MODULES)}}} [-c<config dir>] [args...]", file=sys.stderr)
         return 64
     service = sys.argv[1]
-    ensure_usersys_importable()
-    # Bots derives paths from argv[0] (dirmonitor queues <dir of argv[0]>/bots-engine).
-    sys.argv = [os.path.join(os.path.dirname(sys.executable), f"bots-{service}"), *sys.argv[2:]]
-    module = importlib.import_module(MODULES[service])
     if service in LONG_RUNNING:
         timeout = float(os.environ.get("BOTS_STOP_TIMEOUT", "10"))
         threading.Thread(target=_watchdog, args=(timeout,), daemon=True, name="stop-watchdog").start()
         signal.signal(signal.SIGTERM, _on_sigterm)
     try:
+        ensure_usersys_importable()
+        # Bots derives paths from argv[0] (dirmonitor queues <dir of argv[0]>/bots-engine).
+        sys.argv = [os.path.join(os.path.dirname(sys.executable), f"bots-{service}"), *sys.argv[2:]]
+        module = importlib.import_module(MODULES[service])
         module.start()
     except KeyboardInterrupt:
         if service not in LONG_RUNNING:

@@ -4,12 +4,18 @@
 
 - bots.ini and settings.py come from --source when present there, else from --defaults (each file
   on its own); an empty __init__.py makes the dir importable (Bots imports <dir>/settings.py).
-- [directories] botssys: a relative value (or none) is made absolute under the botsenv dir
-  /home/bots/.bots/env/$BOTSENV. Bots 3.3.1 resolves relative paths against its own package
-  dir, which is read-only in the image.
-- [directories] usersys must stay a relative module name (Bots 3.3.1 cannot import an absolute
-  one); it is resolved against the botsenv dir, which the entrypoint puts on PYTHONPATH.
+- Bots 4: <botsenv>/config on the data volume becomes a symbolic link to --dest. Bots 4 takes its
+  botsenv (against which it resolves botssys, usersys, channel paths, and where the engine
+  chdirs and plugins are written) from the config dir's parent, so the config dir must sit in
+  the botsenv; the link keeps each pod reading its own assembled copy (no writes of config to
+  the shared volume). A real config/ dir there (the fork's layout) is renamed aside once.
+- Bots 3.3.1: [directories] botssys, when relative (or absent), is made absolute under the
+  botsenv dir: 3.3.1 resolves relative paths against its own (read-only) package dir.
+  [directories] usersys must stay a relative module name (3.3.1 cannot import an absolute one);
+  the entrypoint puts the botsenv dir on PYTHONPATH. Bots 4 takes both as they are.
 - [dirmonitorN] path: a relative value is made absolute under the botsenv dir and created.
+- PORT (the fork's variable), when set, becomes [webserver] port.
+- The *_FILE secret variables are checked (readable, not set together with their plain twin).
 - Warns when [acceptance] runacceptancetest is true (never meant for production).
 Exit 0, or 78 (EX_CONFIG) with a message on a config error.
 """
@@ -21,8 +27,10 @@ import configparser
 import os
 import shutil
 import sys
+import time
 
-from .paths import env_dir
+from . import envsecrets
+from .paths import bots_major, env_dir
 
 EX_CONFIG = 78
 
@@ -41,7 +49,7 @@ def _pick(name: str, source: str, defaults: str) -> str:
     return fallback
 
 
-def render_ini(src: str, botsenv_dir: str) -> tuple[configparser.RawConfigParser, list[str]]:
+def render_ini(src: str, botsenv_dir: str, major: int = 4) -> tuple[configparser.RawConfigParser, list[str]]:
     ini = configparser.RawConfigParser()
     ini.optionxform = str  # keep keys as written (Bots lower-cases on read anyway)
     try:
@@ -53,16 +61,23 @@ def render_ini(src: str, botsenv_dir: str) -> tuple[configparser.RawConfigParser
     if not ini.has_section("directories"):
         ini.add_section("directories")
     botssys = ini.get("directories", "botssys", fallback="botssys").strip() or "botssys"
-    if not os.path.isabs(botssys):
+    if major < 4 and not os.path.isabs(botssys):
         botssys = os.path.normpath(os.path.join(botsenv_dir, botssys))
     ini.set("directories", "botssys", botssys)
     usersys = ini.get("directories", "usersys", fallback="usersys").strip() or "usersys"
-    if os.path.isabs(usersys) or ".." in usersys.split("/") or "." in usersys:
+    if major < 4 and (os.path.isabs(usersys) or ".." in usersys.split("/") or "." in usersys):
         raise ConfigError(
             f"[directories] usersys = {usersys!r}: must be a plain relative name (default 'usersys'); "
-            f"it is resolved against {botsenv_dir}"
+            f"it is resolved against {botsenv_dir} (Bots 3.3.1 cannot import an absolute usersys)"
         )
     ini.set("directories", "usersys", usersys)
+    port = os.environ.get("PORT", "").strip()
+    if port:
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"PORT={port!r}: expected a TCP port number (it sets [webserver] port)")
+        if not ini.has_section("webserver"):
+            ini.add_section("webserver")
+        ini.set("webserver", "port", port)
     for section in ini.sections():
         if section.startswith("dirmonitor") and section[len("dirmonitor") :]:
             path = ini.get(section, "path", fallback="").strip()
@@ -83,12 +98,33 @@ def render_ini(src: str, botsenv_dir: str) -> tuple[configparser.RawConfigParser
     return ini, made
 
 
+def link_config(botsenv_dir: str, dest: str) -> None:
+    """Bots 4: <botsenv>/config -> dest (see the module doc)."""
+    link = os.path.join(botsenv_dir, "config")
+    if os.path.islink(link) and os.readlink(link) == dest:
+        return
+    if os.path.isdir(link) and not os.path.islink(link):
+        aside = f"{link}.before-image-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
+        os.rename(link, aside)
+        print(
+            f"bots-prepare-config: moved the existing {link} to {aside} (config comes from /etc/bots)",
+            file=sys.stderr,
+        )
+    tmp = f"{link}.tmp-{os.getpid()}"
+    os.symlink(dest, tmp)
+    os.replace(tmp, link)
+
+
 def prepare(source: str, defaults: str, dest: str) -> str:
     botsenv_dir = env_dir()
+    major = bots_major()
+    problems = envsecrets.validate()
+    if problems:
+        raise ConfigError("; ".join(problems))
     os.makedirs(dest, exist_ok=True)
     ini_src = _pick("bots.ini", source, defaults)
     settings_src = _pick("settings.py", source, defaults)
-    ini, dirs = render_ini(ini_src, botsenv_dir)
+    ini, dirs = render_ini(ini_src, botsenv_dir, major)
     tmp = os.path.join(dest, ".bots.ini.tmp")
     with open(tmp, "w", encoding="utf-8") as handle:
         handle.write(f"# generated by bots-prepare-config from {ini_src}\n")
@@ -99,6 +135,9 @@ def prepare(source: str, defaults: str, dest: str) -> str:
     for path in dirs:
         if path.startswith(botsenv_dir + os.sep):
             os.makedirs(path, exist_ok=True)
+    if major >= 4:
+        link_config(botsenv_dir, dest)
+        return f"config {os.path.join(botsenv_dir, 'config')} -> {dest} <- {ini_src}, {settings_src}"
     return f"config {dest} <- {ini_src}, {settings_src}"
 
 

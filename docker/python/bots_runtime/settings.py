@@ -1,4 +1,4 @@
-"""Env-driven Django settings for Bots (bots-ediint 3.3.1 on Django 2.2).
+"""Env-driven Django settings for Bots: 4.x on Django 5.2, or 3.3.1 on Django 2.2 (end of life).
 
 The config dir's settings.py (rendered by the Pulumi program into /etc/bots, copied by the
 entrypoint to /run/bots/config) is just::
@@ -10,7 +10,8 @@ and may override names after the import. Environment variables read here:
 BOTSENV, BOTS_DB_ENGINE (sqlite|postgresql|mysql), DB_NAME, DB_HOST, DB_PORT, DB_USER, DB_PASSWORD,
 DB_CONNECT_TIMEOUT, DJANGO_SECRET_KEY (required), TIME_ZONE, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS,
 DEBUG, LOG_LEVEL, EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
-SERVER_EMAIL, ADMIN_EMAIL.
+SERVER_EMAIL, ADMIN_EMAIL. DJANGO_SECRET_KEY, DB_PASSWORD and EMAIL_HOST_PASSWORD may instead be
+given as files: DJANGO_SECRET_KEY_FILE etc. (bots_runtime.envsecrets).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from urllib.parse import urlsplit
 import bots
 from django.core.exceptions import ImproperlyConfigured
 
-from .paths import botsenv, botssys_dir, env_dir
+from . import envsecrets
+from .paths import bots_major, botsenv, botssys_dir, env_dir
 
 
 def _env(name: str, default: str = "") -> str:
@@ -39,10 +41,18 @@ def _bool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name}={value!r}: expected true or false")
 
 
+def _secret(name: str) -> str:
+    try:
+        return envsecrets.get(name)
+    except envsecrets.SecretEnvError as exc:
+        raise ImproperlyConfigured(str(exc)) from exc
+
+
 def _list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in _env(name, default).split(",") if item.strip()]
 
 
+BOTS_MAJOR = bots_major()
 PROJECT_PATH = os.path.abspath(os.path.dirname(bots.__file__))
 BOTSENV = botsenv()
 BOTSENV_PATH = env_dir()
@@ -50,17 +60,22 @@ BOTSSYS = botssys_dir()
 
 # ---- database ---------------------------------------------------------------------------------
 # Bots' engine does not use Django's connection: it opens its own (bots/botsinit.py connect()) and
-# only knows the ENGINE strings below, passing OPTIONS straight to MySQLdb.connect for MySQL.
+# only knows the ENGINE strings below, passing OPTIONS straight to the driver's connect().
 _ENGINES = {
     "sqlite": "django.db.backends.sqlite3",
-    # Bots 3.3.1 compares ENGINE with exactly this (deprecated, still valid in Django 2.2) alias.
-    "postgresql": "django.db.backends.postgresql_psycopg2",
+    # Bots 4: psycopg (3) for "postgresql" (Django 5.2 has no psycopg2 alias any more).
+    # Bots 3.3.1 compares ENGINE with exactly the psycopg2 alias (still valid in Django 2.2).
+    "postgresql": (
+        "django.db.backends.postgresql" if BOTS_MAJOR >= 4 else "django.db.backends.postgresql_psycopg2"
+    ),
     "mysql": "django.db.backends.mysql",
 }
 DB_ENGINE = _env("BOTS_DB_ENGINE", "sqlite").lower()
 if DB_ENGINE not in _ENGINES:
     raise ImproperlyConfigured(f"BOTS_DB_ENGINE={DB_ENGINE!r}: expected one of sqlite, postgresql, mysql")
-_connect_timeout = int(_env("DB_CONNECT_TIMEOUT", "5"))
+# Below the readiness probe's timeout (3 s): an unreachable database shows as a 503 with its
+# reason, not as a probe timeout.
+_connect_timeout = int(_env("DB_CONNECT_TIMEOUT", "2"))
 
 if DB_ENGINE == "sqlite":
     _name = _env("DB_NAME", "botsdb")
@@ -82,10 +97,10 @@ else:
             "ENGINE": _ENGINES[DB_ENGINE],
             "NAME": _env("DB_NAME", "botsdb"),
             "USER": _env("DB_USER", "bots"),
-            "PASSWORD": os.environ.get("DB_PASSWORD", ""),
+            "PASSWORD": _secret("DB_PASSWORD"),
             "HOST": _env("DB_HOST", "127.0.0.1"),
             "PORT": _env("DB_PORT", "5432" if DB_ENGINE == "postgresql" else "3306"),
-            # Only keys MySQLdb.connect()/psycopg2.connect() accept (the engine passes them on).
+            # Only keys MySQLdb.connect()/psycopg(2).connect() accept (the engine passes them on).
             "OPTIONS": (
                 {"connect_timeout": _connect_timeout}
                 if DB_ENGINE == "postgresql"
@@ -96,20 +111,26 @@ else:
 
 # ---- time -------------------------------------------------------------------------------------
 TIME_ZONE = _env("TIME_ZONE", "UTC")
-# Bots 3.3.1 stores naive local times (raw SQL in the engine); upstream keeps USE_TZ off.
+# Bots stores naive local times (raw SQL in the engine); upstream keeps USE_TZ off (3.3.1 and 4).
 USE_TZ = False
 LANGUAGE_CODE = "en-us"
 USE_I18N = True
 LOCALE_PATHS = (os.path.join(PROJECT_PATH, "locale"),)
 
 # ---- security ---------------------------------------------------------------------------------
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+SECRET_KEY = _secret("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY is not set (required; there is no built-in default)")
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) is not set (required; there is no built-in default)"
+    )
 DEBUG = _bool("DEBUG", False)
 ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "*")
-# Django 2.2 wants host names here (Django >= 4 wants scheme://host): accept both forms.
-CSRF_TRUSTED_ORIGINS = [urlsplit(o).netloc if "://" in o else o for o in _list("CSRF_TRUSTED_ORIGINS")]
+# Django 2.2 wants host names here, Django >= 4 scheme://host: accept both forms (a bare host
+# means https://host on Django >= 4).
+if BOTS_MAJOR >= 4:
+    CSRF_TRUSTED_ORIGINS = [o if "://" in o else f"https://{o}" for o in _list("CSRF_TRUSTED_ORIGINS")]
+else:
+    CSRF_TRUSTED_ORIGINS = [urlsplit(o).netloc if "://" in o else o for o in _list("CSRF_TRUSTED_ORIGINS")]
 SESSION_COOKIE_NAME = f"sessionid_{BOTSENV}"
 CSRF_COOKIE_NAME = f"csrftoken_{BOTSENV}"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -121,7 +142,7 @@ EMAIL_HOST = _env("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(_env("EMAIL_PORT", "25"))
 EMAIL_USE_TLS = _bool("EMAIL_USE_TLS", False)
 EMAIL_HOST_USER = _env("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_HOST_PASSWORD = _secret("EMAIL_HOST_PASSWORD")
 SERVER_EMAIL = _env("SERVER_EMAIL", f"bots-{BOTSENV}@localhost")
 _admin_email = _env("ADMIN_EMAIL")
 MANAGERS = [("admin", _admin_email)] if _admin_email else []
@@ -134,9 +155,11 @@ MEDIA_ROOT = os.path.join(BOTSSYS, "media")
 # Our health endpoints first, then Bots' own URLconf (bots.urls).
 ROOT_URLCONF = "bots_runtime.urls"
 LOGIN_URL = "/login/"
-LOGIN_REDIRECT_URL = "/home"
+# Bots 4 serves its pages under /bots/ (bots/urls.py), 3.3.1 at the root.
+LOGIN_REDIRECT_URL = "/bots/home" if BOTS_MAJOR >= 4 else "/home"
 LOGOUT_URL = "/logout/"
 SITE_ID = 1
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 FILE_UPLOAD_HANDLERS = ("django.core.files.uploadhandler.TemporaryFileUploadHandler",)
 
 INSTALLED_APPS = [

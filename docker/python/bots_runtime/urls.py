@@ -1,13 +1,11 @@
-"""ROOT_URLCONF: our health endpoints, then everything else from Bots' own URLconf."""
+"""ROOT_URLCONF: the health endpoints at /health/*, then everything else from Bots' own URLconf."""
 
 from django.urls import include, path, re_path
 
-from . import health
+from .health import views
 
 urlpatterns = [
-    path("health/live", health.live, name="health-live"),
-    path("health/ready", health.ready, name="health-ready"),
-    path("health/startup", health.startup, name="health-startup"),
+    *(path(p.lstrip("/"), view, name=f"health-{p.rsplit('/', 1)[-1]}") for p, view in views().items()),
     re_path(r"^", include("bots.urls")),
 ]
 
