@@ -1,7 +1,7 @@
 // `docker run` arguments from a rendered Kubernetes pod spec: the container's args, env (values and
 // secretKeyRefs resolved against the rendered Secrets, as the kubelet would), volume mounts (PVC ->
-// a host dir, Secret -> its items written as files with the volume's mode, emptyDir -> tmpfs),
-// user/group from the security contexts, read-only root, dropped capabilities. Nothing is taken
+// a host dir, Secret or projected Secrets -> their items written as files with the volume's mode,
+// emptyDir -> tmpfs), user/group from the security contexts, read-only root, dropped capabilities. Nothing is taken
 // from a key list of the test's own.
 import * as fs from "fs";
 import * as os from "os";
@@ -113,6 +113,26 @@ export function podRun(spec: PodSpec, containerName: string, secrets: Secrets, c
                 throw new Error(`Secret ${v.secret.secretName} of volume ${m.name} was not rendered`);
             }
             const dir = secretDir(secret, v.secret.items, v.secret.defaultMode ?? 0o644);
+            options.push("-v", `${dir}:${m.mountPath}:ro`);
+        } else if (v.projected) {
+            // The kubelet merges the sources' items into one directory.
+            const files: Record<string, string> = {};
+            for (const src of v.projected.sources ?? []) {
+                if (!src.secret) {
+                    throw new Error(`volume ${m.name}: only Secret sources of a projected volume are translated`);
+                }
+                const secret = lookup(secrets, src.secret.name);
+                if (!secret) {
+                    throw new Error(`Secret ${src.secret.name} of projected volume ${m.name} was not rendered`);
+                }
+                for (const { key, path: rel } of src.secret.items ?? Object.keys(secret).map((k) => ({ key: k, path: k }))) {
+                    if (!(key in secret)) {
+                        throw new Error(`projected volume ${m.name}: key ${key} is not in the rendered Secret ${src.secret.name}`);
+                    }
+                    files[rel] = secret[key];
+                }
+            }
+            const dir = secretDir(files, undefined, v.projected.defaultMode ?? 0o644);
             options.push("-v", `${dir}:${m.mountPath}:ro`);
         } else if (v.emptyDir) {
             // The kubelet makes emptyDirs world-writable (0777).
