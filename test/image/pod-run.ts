@@ -1,8 +1,8 @@
 // `docker run` arguments from a rendered Kubernetes pod spec: the container's args, env (values and
 // secretKeyRefs resolved against the rendered Secrets, as the kubelet would), volume mounts (PVC ->
 // a host dir, Secret or projected Secrets -> their items written as files with the volume's mode,
-// emptyDir -> tmpfs), user/group from the security contexts, read-only root, dropped capabilities. Nothing is taken
-// from a key list of the test's own.
+// emptyDir -> tmpfs), user/group from the security contexts, read-only root, dropped capabilities.
+// Nothing is taken from a key list of the test's own.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
