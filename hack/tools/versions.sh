@@ -33,3 +33,12 @@ BOTS_RANDOM_STANDIN_VERSION=0.1.0
 BOTS_KUBERNETES_VERSION=1.35.4
 BOTS_ETCD_VERSION=3.6.16
 BOTS_KWOK_VERSION=0.8.0
+
+# The real node (hack/cluster/node.sh): kubelet and kube-proxy come from
+# k8s.io/kubernetes at BOTS_KUBERNETES_VERSION (wrapper module
+# go/kubernetes-node; keep its go.mod at the same version), cluster DNS from
+# CoreDNS with a few plugins (go/coredns), and the pod sandbox image from
+# go/pause (keyed by its source hash).
+BOTS_COREDNS_VERSION=1.15.0
+# Name of the pause image in the node's containerd (its sandbox_image).
+BOTS_PAUSE_IMAGE=bots-local/pause:3.10
