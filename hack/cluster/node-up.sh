@@ -91,12 +91,21 @@ make_cgroup_root() {
 }
 
 # ------------------------------------------------------------------ config files
+# put <file>: stdin becomes the file, replaced only when its content changes
+# (kube-proxy exits when its configuration file changes under it).
+put() {
+  local tmp
+  tmp="$(mktemp "$1.XXXXXX")"
+  cat > "$tmp"
+  if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv "$tmp" "$1"; fi
+}
+
 write_configs() {
   write_kubeconfig "$NODE_DIR/kubelet.kubeconfig" "https://$HOST_IP:$APISERVER_PORT" kubelet-client
   write_kubeconfig "$NODE_DIR/kube-proxy.kubeconfig" "https://$HOST_IP:$APISERVER_PORT" kube-proxy
   write_kubeconfig "$NODE_DIR/coredns.kubeconfig" "https://$HOST_IP:$APISERVER_PORT" coredns
 
-  cat > "$NODE_DIR/containerd.toml" <<EOF
+  put "$NODE_DIR/containerd.toml" <<EOF
 version = 2
 root = "$NODE_DIR/containerd/root"
 state = "$NODE_DIR/containerd/state"
@@ -130,7 +139,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 EOF
 
   # ipMasq: pods reach the machine's side of the link as $NODE_IP.
-  cat > "$NODE_DIR/cni/net.d/10-bots-node.conflist" <<EOF
+  put "$NODE_DIR/cni/net.d/10-bots-node.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
   "name": "bots-node",
@@ -153,9 +162,9 @@ EOF
 EOF
 
   # Pods resolve through CoreDNS on the node's address; no search domains of the machine.
-  printf 'nameserver %s\n' "$NODE_IP" > "$NODE_DIR/resolv.conf"
+  printf 'nameserver %s\n' "$NODE_IP" | put "$NODE_DIR/resolv.conf"
 
-  cat > "$NODE_DIR/kubelet.yaml" <<EOF
+  put "$NODE_DIR/kubelet.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 address: $NODE_IP
@@ -193,7 +202,7 @@ syncFrequency: 10s
 fileCheckFrequency: 10s
 EOF
 
-  cat > "$NODE_DIR/kube-proxy.yaml" <<EOF
+  put "$NODE_DIR/kube-proxy.yaml" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection:
@@ -215,7 +224,7 @@ conntrack:
   tcpCloseWaitTimeout: 0s
 EOF
 
-  cat > "$NODE_DIR/Corefile" <<EOF
+  put "$NODE_DIR/Corefile" <<EOF
 .:53 {
     bind $NODE_IP
     ready 127.0.0.1:8181
