@@ -389,7 +389,7 @@ describe("e2e: dev stack on a real node", function () {
         const out = kubectl(env, ["-n", ns, "logs", name]);
         assert.strictEqual(live("v1", "Pod", name, ns).status.phase, "Succeeded", `GET ${url}: ${out}`);
         assert.strictEqual(out.trim(), "200");
-        kubectl(env, ["-n", ns, "delete", "pod", name, "--wait=false"]);
+        kubectl(env, ["-n", ns, "delete", "pod", name, "--wait=true"]);
     });
 
     it("a second up with no change leaves the init Job and the pods alone", async function () {
