@@ -31,8 +31,6 @@ if [ -z "$digest" ] || [ -z "$name" ]; then
   exit 1
 fi
 ref="$repo@$digest"
-if ! node_ctr images ls -q | grep -qxF "$ref"; then
-  node_ctr images tag "$name" "$ref" >/dev/null
-fi
+node_ctr images tag --force "$name" "$ref" >/dev/null
 clog "loaded $image into the node as $ref"
 echo "$ref"

@@ -298,7 +298,9 @@ start socat-apiserver bash -c 'exec -a socat-apiserver socat TCP-LISTEN:"$1",bin
 
 start_in_node containerd "$(command -v containerd)" --config "$NODE_DIR/containerd.toml"
 wait_for containerd 30 containerd_ready || { tail -n 30 "$LOGS/containerd.log" >&2; exit 1; }
-if ! node_ctr images ls -q | grep -qx "docker.io/$BOTS_PAUSE_IMAGE"; then
+# (The list is read whole: grep -q would end ctr early, which pipefail counts as a failure.)
+images="$(node_ctr images ls -q)"
+if ! grep -qx "docker.io/$BOTS_PAUSE_IMAGE" <<<"$images"; then
   clog "importing the pause image $BOTS_PAUSE_IMAGE"
   node_ctr images import - < "$PAUSE_TAR" >/dev/null
 fi
