@@ -32,7 +32,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-# shellcheck source=tools/env.sh
+# shellcheck source=../hack/tools/env.sh
 . hack/tools/env.sh
 
 STATE="${BOTS_STATE_DIR:-$BOTS_TOOLS_CACHE/state}"
@@ -97,7 +97,8 @@ cfg_default webReplicas 1
 cfg_default podSecurityVersion latest
 
 say "pulumi up"
-pulumi up --yes --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
+# --refresh: after `cluster:down --wipe` the stack's objects are gone; refresh lets up recreate them.
+pulumi up --yes --refresh --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
 out() { pulumi stack output "$1" --stack "$STACK"; }
 NS="$(out namespace)"
 

@@ -22,6 +22,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [ "$NODE_MODE" = real ]; then
+  bash "$CLUSTER_SCRIPTS/node-packages.sh"
   node_tools=(kubernetes-node coredns pause)
 else
   node_tools=(kwok)

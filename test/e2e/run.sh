@@ -13,8 +13,8 @@
 #   4. runs test/e2e/*.spec.ts with mocha (Automation API, file:// backend in a
 #      temp dir), counting into $TEST_COUNTS_FILE as tier "e2e".
 # Needs: Docker engine (hack/docker/setup-engine.sh) with the base image
-# (hack/docker/build-base-image.sh); apt-get install containerd runc
-# containernetworking-plugins socat conntrack postgresql.
+# (hack/docker/build-base-image.sh); installs the node's Debian packages and
+# postgresql when missing (hack/cluster/node-packages.sh).
 # E2E_VERBOSE=1 streams Pulumi's output; E2E_KEEP=1 keeps the namespace and state.
 set -euo pipefail
 
@@ -24,6 +24,8 @@ cd "$ROOT"
 . hack/tools/env.sh
 
 start=$(date +%s)
+# The real node's Debian packages, and PostgreSQL for the tier's database server.
+bash hack/cluster/node-packages.sh postgresql
 bash hack/tools/build-all.sh
 started_cluster=0
 if ! curl -sf --max-time 3 --cacert "$BOTS_CLUSTER_DIR/pki/ca.crt" \
