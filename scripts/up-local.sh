@@ -1,26 +1,33 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Try the program on this machine, without a cluster of your own (npm run up:local):
-#   1. builds the Pulumi CLI, its Node.js language host, the provider plugins
-#      and a Kubernetes control plane from Go modules (first run only; cached in
-#      ~/.cache/bots-edi-deploy, see hack/tools/build-all.sh);
-#   2. starts that control plane on 127.0.0.1 with kwok fake nodes
-#      (hack/cluster/up.sh; stop it with npm run cluster:down);
-#   3. creates or selects the stack "local" on a self-managed file backend in
-#      ~/.cache/bots-edi-deploy/state, with passphrase-encrypted secrets;
-#   4. points it at the local cluster and runs `pulumi up --yes`.
+# Run Bots on this machine, without a cluster of your own (npm run up:local):
+#   1. builds the Pulumi CLI, its Node.js language host, the provider plugins,
+#      a Kubernetes control plane and node from Go modules (first run only;
+#      cached in ~/.cache/bots-edi-deploy, see hack/tools/build-all.sh);
+#   2. starts the local cluster with one real node (hack/cluster/up.sh; stop it
+#      with npm run cluster:down);
+#   3. builds the Bots image from docker/ and loads it into the node, deployed
+#      by digest (hack/cluster/load-image.sh);
+#   4. creates or selects the stack "local" on a self-managed file backend in
+#      ~/.cache/bots-edi-deploy/state, with passphrase-encrypted secrets, points
+#      it at the local cluster (SQLite on the data volume) and runs `pulumi up`;
+#   5. waits until the web and worker pods are Ready, drops a sample X12 850
+#      order into the running system and shows the CSV Bots translated it to;
+#   6. prints how to open the web UI from this machine and log in.
 #
 # Extra arguments go to `pulumi up` (e.g. --diff). Environment:
 #   PULUMI_CONFIG_PASSPHRASE[_FILE]  passphrase of the local stack; default: a
 #                                    random one kept in <state>/passphrase
 #   BOTS_STATE_DIR                   backend directory (default ~/.cache/bots-edi-deploy/state)
 #   BOTS_LOCAL_STACK                 stack name (default local)
+#   BOTS_LOCAL_IMAGE                 Docker image tag to build and deploy (default bots-edi:local)
+#   BOTS_LOCAL_SAMPLE=0              skip the sample translation
 # The stack's settings file lives in <state>/Pulumi.<stack>.yaml, not in the
 # work tree; inspect it with
 #   pulumi config --config-file ~/.cache/bots-edi-deploy/state/Pulumi.local.yaml
-# The local cluster runs no containers: pods are scheduled and admitted (Pod
-# Security "restricted"), then kwok marks them Running/Ready (Job pods:
-# Succeeded). Nothing serves HTTP.
+# Needs: Docker engine (hack/docker/setup-engine.sh) with the base image
+# (hack/docker/build-base-image.sh); apt-get install containerd runc
+# containernetworking-plugins socat conntrack.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,17 +40,23 @@ bots_node_ensure
 STATE="${BOTS_STATE_DIR:-$BOTS_TOOLS_CACHE/state}"
 STACK="${BOTS_LOCAL_STACK:-local}"
 CONFIG_FILE="$STATE/Pulumi.$STACK.yaml"
-# A placeholder image pinned by digest: kwok never pulls it.
-LOCAL_IMAGE_REF="registry.local/edi/bots@sha256:$(printf 'bots-edi-deploy local image' | sha256sum | cut -c1-64)"
+IMAGE="${BOTS_LOCAL_IMAGE:-bots-edi:local}"
+BASE_IMAGE="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-amd64}"
 
 say() { printf '\n==> %s\n' "$*"; }
+kc() { kubectl --kubeconfig "$BOTS_KUBECONFIG" --context "$BOTS_KUBE_CONTEXT" "$@"; }
 
 say "tools"
 bash hack/tools/build-all.sh
 say "cluster"
-BOTS_NO_BUILD=1 bash hack/cluster/up.sh
+BOTS_NODE=real BOTS_NO_BUILD=1 bash hack/cluster/up.sh
 say "node packages"
 bash scripts/bootstrap.sh
+
+say "image $IMAGE (docker/, base $BASE_IMAGE)"
+DOCKER_BUILDKIT=0 docker build -q --network host --build-arg "BASE_IMAGE=$BASE_IMAGE" \
+  -t "$IMAGE" -f docker/Dockerfile docker
+IMAGE_REF="$(bash hack/cluster/load-image.sh "$IMAGE")"
 
 mkdir -p "$STATE"
 chmod 700 "$STATE"
@@ -72,25 +85,43 @@ cfg_default() {
     cfg "$1" "$2"
   fi
 }
-# Machine-specific: always reset to the local cluster.
+# Machine-specific: always reset to the local cluster and the image just loaded.
 cfg kubeContext "$BOTS_KUBE_CONTEXT"
 cfg kubeconfig "$BOTS_KUBECONFIG"
 cfg storageClass local-rwx
+cfg imageMode existing
+cfg imageRef "$IMAGE_REF"
 # Defaults for trying it out; `pulumi config set --config-file ...` overrides them.
 cfg_default namespace bots-edi-local
-cfg_default imageMode existing
-cfg_default imageRef "$LOCAL_IMAGE_REF"
 cfg_default storageSize 1Gi
 cfg_default databaseEngine sqlite
 cfg_default webReplicas 1
 cfg_default podSecurityVersion latest
 
 say "pulumi up"
-pulumi up --yes --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
+# --refresh: after `cluster:down --wipe` the stack's objects are gone; refresh lets up recreate them.
+pulumi up --yes --refresh --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
+out() { pulumi stack output "$1" --stack "$STACK"; }
+NS="$(out namespace)"
 
+say "waiting for the pods to be Ready"
+for d in $(kc -n "$NS" get deployments -o name); do
+  kc -n "$NS" rollout status "$d" --timeout=300s
+done
+
+if [ "${BOTS_LOCAL_SAMPLE:-1}" != 0 ]; then
+  say "a sample X12 850 order through the deployed Bots"
+  bash hack/cluster/sample-translation.sh "$NS"
+fi
+
+SU="$(pulumi config get superuserName --config-file "$CONFIG_FILE" --stack "$STACK" 2>/dev/null || echo admin)"
+KC="kubectl --kubeconfig $BOTS_KUBECONFIG --context $BOTS_KUBE_CONTEXT -n $NS"
 cat <<EOF
 
-Deployed the stack "$STACK" to the local cluster. Look at it with
-  kubectl --kubeconfig $BOTS_KUBECONFIG -n \$(PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL pulumi stack output namespace --stack $STACK) get all,pvc
-Tear down: PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL pulumi destroy --stack $STACK --config-file $CONFIG_FILE; npm run cluster:down
+Bots runs in the namespace $NS of the local cluster. Open its web UI from this machine:
+  $KC port-forward --address 127.0.0.1 service/$(out webServiceName) 8080:8080
+then browse to http://localhost:8080/ and log in as "$SU"; its password:
+  $KC get secrets -o go-template='{{range .items}}{{with index .data "SUPERUSER_PASSWORD"}}{{base64decode .}}{{"\\n"}}{{end}}{{end}}'
+Look at the objects:  $KC get all,pvc
+Tear down:            PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL pulumi destroy --stack $STACK --config-file $CONFIG_FILE; npm run cluster:down
 EOF

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Stop the local control plane started by up.sh (npm run cluster:down).
+# Stop the local cluster started by up.sh (npm run cluster:down): the real
+# node (node-down.sh removes its namespaces, link and cgroups too) or kwok,
+# then the control plane.
 #   bash hack/cluster/down.sh          # stop; keep etcd data, certificates, kubeconfig
 #   bash hack/cluster/down.sh --wipe   # stop and delete all cluster state
 # Only the processes recorded in the cluster's pid files are signalled.
@@ -13,7 +15,7 @@ wipe=0
 for a in "$@"; do
   case "$a" in
     --wipe) wipe=1 ;;
-    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) echo "unknown argument: $a" >&2; exit 2 ;;
   esac
 done
@@ -34,6 +36,8 @@ stop() {
   rm -f "$RUN/$name.pid"
 }
 
+# The real node first (its pods, containerd, namespaces, link, cgroups).
+bash "$CLUSTER_SCRIPTS/node-down.sh"
 if [ -d "$RUN" ]; then
   for c in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
     stop "$c"

@@ -3,14 +3,18 @@
 # ReadWriteMany storage for the local cluster: StorageClass "local-rwx" plus a
 # pool of pre-provisioned PersistentVolumes.
 #
-# There is no CSI driver or kubelet here, so nothing can provision volumes, and
-# the Pulumi Kubernetes provider waits for a PVC to be Bound (unless its class
-# is WaitForFirstConsumer) and for a Deployment's PVCs to be Bound. The class
-# therefore binds Immediately (like NFS-style RWX classes do) to hostPath PVs
-# (ReadWriteMany, 100Gi, Retain) kept in a pool: every run deletes Released
-# ones (their claims are gone) and tops the pool up to BOTS_PV_POOL (4)
-# Available volumes. Nothing is ever written to the paths: kwok runs no
-# containers. The class is also the cluster's default StorageClass.
+# There is no CSI driver here, so nothing can provision volumes, and the Pulumi
+# Kubernetes provider waits for a PVC to be Bound (unless its class is
+# WaitForFirstConsumer) and for a Deployment's PVCs to be Bound. The class
+# therefore binds Immediately (like NFS-style RWX classes do) to PVs kept in a
+# pool: every run deletes Released ones (their claims are gone) and tops the
+# pool up to BOTS_PV_POOL (4) Available volumes. The class is also the
+# cluster's default StorageClass.
+#
+# The PVs are "local" volumes (a directory under $BOTS_CLUSTER_DIR/volumes,
+# pinned to the cluster's node): unlike hostPath, the kubelet applies a pod's
+# fsGroup to them, as it does to the RWX volumes of real clusters, so pods
+# running as uid 10001 can write to them.
 #
 # Run by up.sh; run it again before deploying more stacks than the pool holds.
 set -euo pipefail
@@ -70,8 +74,12 @@ spec:
   accessModes: [ReadWriteMany, ReadWriteOnce, ReadOnlyMany]
   persistentVolumeReclaimPolicy: Retain
   volumeMode: Filesystem
-  hostPath:
+  local:
     path: $CLUSTER_DIR/volumes/$name
-    type: DirectoryOrCreate
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+      - matchExpressions:
+        - {key: kubernetes.io/hostname, operator: In, values: [bots-node-0, kwok-node-0]}
 EOF
 done

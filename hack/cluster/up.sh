@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Start a local Kubernetes control plane on 127.0.0.1 (npm run cluster:up):
-# etcd, kube-apiserver (Pod Security admission on), kube-controller-manager,
-# kube-scheduler and kwok, which fakes one node and runs pods without
-# containers: Deployments become Available, Job pods Succeed.
+# Start a local Kubernetes cluster on this machine (npm run cluster:up): etcd,
+# kube-apiserver (Pod Security admission on), kube-controller-manager and
+# kube-scheduler on 127.0.0.1, plus one node:
+#   BOTS_NODE=real (default)  a real node: containerd, kubelet, kube-proxy and
+#                             CoreDNS in a network and mount namespace of their
+#                             own (node-up.sh); pods really run.
+#   BOTS_NODE=kwok            kwok fakes a node: pods are scheduled and marked
+#                             Running without containers (fast, scheduling only).
 #
 # Idempotent: components already running are left alone. Waits until /readyz
-# answers and the kwok node is Ready. Builds the tools first if needed
+# answers and the node is Ready. Builds the tools first if needed
 # (hack/tools/build-all.sh), unless BOTS_NO_BUILD=1.
 #
 # State, logs and pid files: ${BOTS_CLUSTER_DIR:-~/.cache/bots-edi-deploy/cluster}
@@ -17,17 +21,46 @@ set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-if [ "${BOTS_NO_BUILD:-}" != 1 ]; then
-  bash "$CLUSTER_SCRIPTS/../tools/build-all.sh" etcd kubernetes kwok
+if [ "$NODE_MODE" = real ]; then
+  bash "$CLUSTER_SCRIPTS/node-packages.sh"
+  node_tools=(kubernetes-node coredns pause)
+else
+  node_tools=(kwok)
 fi
-for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok openssl curl; do
+if [ "${BOTS_NO_BUILD:-}" != 1 ]; then
+  bash "$CLUSTER_SCRIPTS/../tools/build-all.sh" etcd kubernetes "${node_tools[@]}"
+fi
+needed=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl openssl curl)
+if [ "$NODE_MODE" = kwok ]; then needed+=(kwok); fi
+for b in "${needed[@]}"; do
   command -v "$b" >/dev/null || { clog "missing $b (run hack/tools/build-all.sh)"; exit 1; }
 done
 
-mkdir -p "$PKI" "$LOGS" "$RUN" "$CLUSTER_DIR/etcd" "$CLUSTER_DIR/volumes"
-chmod 700 "$CLUSTER_DIR" "$PKI"
+mkdir -p "$LOGS" "$RUN"
 exec 8>"$RUN/up.lock"
 flock 8
+
+# One node kind at a time: switching needs a cluster:down first.
+other=kwok
+[ "$NODE_MODE" = kwok ] && other=node-ns
+if running_pid "$other" >/dev/null; then
+  clog "the cluster runs with the other node kind ($other); run npm run cluster:down first, then BOTS_NODE=$NODE_MODE npm run cluster:up"
+  exit 1
+fi
+
+# State made by an older layout of this script (other address ranges, other
+# certificates) cannot be reused: etcd keeps the Service range it was created with.
+if [ -d "$CLUSTER_DIR/etcd" ] && [ "$(cat "$CLUSTER_DIR/layout" 2>/dev/null)" != "$CLUSTER_LAYOUT" ]; then
+  if running_pid kube-apiserver >/dev/null || running_pid etcd >/dev/null; then
+    clog "the running cluster was made by an older version of up.sh; run npm run cluster:down, then cluster:up"
+    exit 1
+  fi
+  clog "state in $CLUSTER_DIR is from an older layout: starting afresh"
+  rm -rf "${CLUSTER_DIR:?}/etcd" "${CLUSTER_DIR:?}/pki" "${CLUSTER_DIR:?}/volumes" "${CLUSTER_DIR:?}/node"
+fi
+mkdir -p "$PKI" "$CLUSTER_DIR/etcd" "$CLUSTER_DIR/volumes"
+chmod 700 "$CLUSTER_DIR" "$PKI"
+echo "$CLUSTER_LAYOUT" > "$CLUSTER_DIR/layout"
 
 # ------------------------------------------------------------------ PKI
 gen_pki() {
@@ -41,7 +74,13 @@ gen_pki() {
 basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
+subjectAltName=IP:127.0.0.1,IP:$HOST_IP,IP:$KUBERNETES_SVC_IP,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
+EOF
+  cat > "$tmp/kubelet.ext" <<EOF
+basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=IP:$NODE_IP,DNS:bots-node-0
 EOF
   cat > "$tmp/client.ext" <<EOF
 basicConstraints=CA:FALSE
@@ -52,7 +91,11 @@ EOF
   local spec name subj ext
   for spec in "apiserver|/CN=kube-apiserver|server" \
               "admin|/O=system:masters/CN=bots-local-admin|client" \
-              "apiserver-kubelet-client|/O=system:masters/CN=kube-apiserver-kubelet-client|client"; do
+              "apiserver-kubelet-client|/O=system:masters/CN=kube-apiserver-kubelet-client|client" \
+              "kubelet-client|/O=system:nodes/CN=system:node:bots-node-0|client" \
+              "kubelet-server|/CN=bots-node-0|kubelet" \
+              "kube-proxy|/CN=system:kube-proxy|client" \
+              "coredns|/CN=bots-local:coredns|client"; do
     IFS='|' read -r name subj ext <<<"$spec"
     openssl req -newkey rsa:2048 -nodes -sha256 -subj "$subj" \
       -keyout "$PKI/$name.key" -out "$tmp/$name.csr" 2>/dev/null
@@ -63,32 +106,6 @@ EOF
   openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
   chmod 600 "$PKI"/*.key
   rm -rf "$tmp"
-}
-
-write_kubeconfig() {
-  local b64="base64 -w0"
-  cat > "$KUBECONFIG_FILE.tmp" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: $CONTEXT
-  cluster:
-    server: https://127.0.0.1:$APISERVER_PORT
-    certificate-authority-data: $($b64 < "$PKI/ca.crt")
-users:
-- name: $CONTEXT-admin
-  user:
-    client-certificate-data: $($b64 < "$PKI/admin.crt")
-    client-key-data: $($b64 < "$PKI/admin.key")
-contexts:
-- name: $CONTEXT
-  context:
-    cluster: $CONTEXT
-    user: $CONTEXT-admin
-current-context: $CONTEXT
-EOF
-  chmod 600 "$KUBECONFIG_FILE.tmp"
-  mv "$KUBECONFIG_FILE.tmp" "$KUBECONFIG_FILE"
 }
 
 # Pod Security admission: the cluster-wide default (for namespaces without
@@ -123,7 +140,7 @@ write_kwok_config() {
 apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokConfiguration
 options:
-  cidr: $POD_CIDR
+  cidr: $KWOK_POD_CIDR
   nodeIP: 127.0.0.1
   serverAddress: 127.0.0.1:$KWOK_PORT
   manageAllNodes: false
@@ -143,36 +160,58 @@ EOF
   } > "$CLUSTER_DIR/kwok.yaml"
 }
 
-# ------------------------------------------------------------------ processes
-# start <name> <binary> args...: background, own session, log + pid in the cluster dir.
-start() {
-  local name=$1; shift
-  if running_pid "$name" >/dev/null; then
-    return 0
-  fi
-  clog "starting $name (log: $LOGS/$name.log)"
-  # 8>&-: the daemons must not inherit (and so keep holding) the lock of this script.
-  setsid nohup "$@" >>"$LOGS/$name.log" 2>&1 < /dev/null 8>&- &
-  echo $! > "$RUN/$name.pid"
-}
+# kwok and its fake node: no taint, so ordinary workloads schedule on it.
+start_kwok_node() {
+  write_kwok_config
+  start kwok "$(command -v kwok)" \
+    --config "$CLUSTER_DIR/kwok.yaml" \
+    --kubeconfig "$KUBECONFIG_FILE" \
+    --manage-all-nodes=false \
+    --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+    --server-address "127.0.0.1:$KWOK_PORT" \
+    --node-ip 127.0.0.1 \
+    --cidr "$KWOK_POD_CIDR"
 
-wait_for() {
-  local what=$1 tries=$2; shift 2
-  local i
-  for ((i = 0; i < tries; i++)); do
-    if "$@"; then return 0; fi
-    sleep 1
-  done
-  clog "timed out waiting for $what"
-  return 1
+  # The fake node: no taint, so ordinary workloads schedule on it.
+  kc apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Node
+metadata:
+  name: $NODE_NAME
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: "0"
+  labels:
+    kubernetes.io/hostname: $NODE_NAME
+    kubernetes.io/os: linux
+    kubernetes.io/arch: amd64
+    kubernetes.io/role: agent
+    node-role.kubernetes.io/agent: ""
+    type: kwok
+status:
+  allocatable:
+    cpu: "32"
+    memory: 128Gi
+    pods: "110"
+    ephemeral-storage: 200Gi
+  capacity:
+    cpu: "32"
+    memory: 128Gi
+    pods: "110"
+    ephemeral-storage: 200Gi
+  nodeInfo:
+    architecture: amd64
+    kubeletVersion: fake
+    kubeProxyVersion: fake
+    operatingSystem: linux
+EOF
 }
 
 etcd_ready() { curl -sf --max-time 2 "http://127.0.0.1:$ETCD_CLIENT_PORT/health" | grep -q '"health":"true"'; }
 
 gen_pki
-write_kubeconfig
+write_kubeconfig "$KUBECONFIG_FILE" "https://127.0.0.1:$APISERVER_PORT" admin
 write_admission_config
-write_kwok_config
 
 start etcd "$(command -v etcd)" \
   --name bots-local \
@@ -197,6 +236,8 @@ start kube-apiserver "$(command -v kube-apiserver)" \
   --client-ca-file "$PKI/ca.crt" \
   --kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" \
   --kubelet-client-key "$PKI/apiserver-kubelet-client.key" \
+  --kubelet-certificate-authority "$PKI/ca.crt" \
+  --kubelet-preferred-address-types InternalIP,Hostname \
   --service-account-key-file "$PKI/sa.pub" \
   --service-account-signing-key-file "$PKI/sa.key" \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
@@ -236,56 +277,20 @@ start kube-scheduler "$(command -v kube-scheduler)" \
   --profiling=false \
   --v 1
 
-start kwok "$(command -v kwok)" \
-  --config "$CLUSTER_DIR/kwok.yaml" \
-  --kubeconfig "$KUBECONFIG_FILE" \
-  --manage-all-nodes=false \
-  --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-  --server-address "127.0.0.1:$KWOK_PORT" \
-  --node-ip 127.0.0.1 \
-  --cidr "$POD_CIDR"
-
-# ------------------------------------------------------------------ objects
-# The fake node: no taint, so ordinary workloads schedule on it.
-kc apply -f - >/dev/null <<EOF
-apiVersion: v1
-kind: Node
-metadata:
-  name: $NODE_NAME
-  annotations:
-    kwok.x-k8s.io/node: fake
-    node.alpha.kubernetes.io/ttl: "0"
-  labels:
-    kubernetes.io/hostname: $NODE_NAME
-    kubernetes.io/os: linux
-    kubernetes.io/arch: amd64
-    kubernetes.io/role: agent
-    node-role.kubernetes.io/agent: ""
-    type: kwok
-status:
-  allocatable:
-    cpu: "32"
-    memory: 128Gi
-    pods: "110"
-    ephemeral-storage: 200Gi
-  capacity:
-    cpu: "32"
-    memory: 128Gi
-    pods: "110"
-    ephemeral-storage: 200Gi
-  nodeInfo:
-    architecture: amd64
-    kubeletVersion: fake
-    kubeProxyVersion: fake
-    operatingSystem: linux
-EOF
+# The node of the other kind, left by an earlier run, must not take pods.
+kc delete node "$([ "$NODE_MODE" = kwok ] && echo bots-node-0 || echo kwok-node-0)" --ignore-not-found --wait=false >/dev/null
+if [ "$NODE_MODE" = kwok ]; then
+  start_kwok_node
+else
+  bash "$CLUSTER_SCRIPTS/node-up.sh"
+fi
 
 bash "$CLUSTER_SCRIPTS/storage.sh"
 
 node_ready() {
   [ "$(kc get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
 }
-wait_for "node $NODE_NAME Ready" 90 node_ready || { tail -n 30 "$LOGS/kwok.log" >&2; exit 1; }
+wait_for "node $NODE_NAME Ready" 90 node_ready || { tail -n 30 "$LOGS/$([ "$NODE_MODE" = kwok ] && echo kwok || echo kubelet).log" >&2; exit 1; }
 sa_ready() { kc -n default get serviceaccount default >/dev/null 2>&1; }
 wait_for "controller-manager (default ServiceAccount)" 90 sa_ready || { tail -n 30 "$LOGS/kube-controller-manager.log" >&2; exit 1; }
 

@@ -10,7 +10,8 @@
 #
 # Tools: pulumi (CLI), langhost (pulumi-language-nodejs), kubernetes-provider,
 # random-provider (stand-in), etcd, kubernetes (kube-apiserver,
-# kube-controller-manager, kube-scheduler, kubectl), kwok.
+# kube-controller-manager, kube-scheduler, kubectl), kwok, and for the real
+# node: kubernetes-node (kubelet, kube-proxy), coredns, pause (sandbox image).
 #
 # A tool whose cache directory is complete (see lib.sh) is skipped, so a warm
 # run takes about a second. Builds run one at a time (2-core machines) with
@@ -123,7 +124,8 @@ build_etcd() {
   go_build_main etcd "" etcd
 }
 
-build_kubernetes() {
+# -X flags that stamp the Kubernetes version into kube-* binaries.
+kube_ldflags() {
   local v=$BOTS_KUBERNETES_VERSION major minor ld p
   major=${v%%.*}; minor=${v#*.}; minor=${minor%%.*}
   ld=""
@@ -131,9 +133,53 @@ build_kubernetes() {
     ld="$ld -X $p.gitVersion=v$v -X $p.gitMajor=$major -X $p.gitMinor=$minor"
     ld="$ld -X $p.gitTreeState=clean -X $p.buildDate=2026-01-01T00:00:00Z"
   done
-  go_build kubernetes "$ld" \
+  echo "$ld"
+}
+
+build_kubernetes() {
+  go_build kubernetes "$(kube_ldflags)" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+}
+
+# The real node's agents, from the same k8s.io/kubernetes version (build after
+# "kubernetes": most packages are then in GOCACHE already).
+build_kubernetes_node() {
+  go_build kubernetes-node "$(kube_ldflags)" \
+    k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
+}
+
+build_coredns() {
+  go_build_main coredns "-X github.com/coredns/coredns/coremain.GitCommit=v$BOTS_COREDNS_VERSION" coredns
+}
+
+# The pause binary, packed as a one-layer image archive (docker save format,
+# which `ctr images import` reads) named $BOTS_PAUSE_IMAGE. The layer is built
+# with fixed owners and times, so the same source gives the same digests.
+build_pause() {
+  local mod dir tmp work layer_sha config_sha
+  mod="$BOTS_TOOLS_DIR/go/pause"
+  dir="$(bots_tool_dir pause)"
+  tmp="$(mktemp -d "$BOTS_TOOLS_CACHE/.build-pause.XXXXXX")"
+  (cd "$mod" && CGO_ENABLED=0 go build -trimpath -ldflags="$LDFLAGS_BASE" -o "$tmp/bin/pause" .)
+  work="$(mktemp -d)"
+  mkdir -p "$work/root"
+  cp "$tmp/bin/pause" "$work/root/pause"
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work/root" -cf "$work/layer.tar" pause
+  layer_sha="$(sha256sum "$work/layer.tar" | cut -c1-64)"
+  printf '{"architecture":"amd64","os":"linux","config":{"Entrypoint":["/pause"],"User":"65535:65535"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created_by":"hack/tools/build-all.sh build_pause"}]}' \
+    "$layer_sha" > "$work/config.json"
+  config_sha="$(sha256sum "$work/config.json" | cut -c1-64)"
+  mkdir -p "$work/img/$layer_sha"
+  mv "$work/layer.tar" "$work/img/$layer_sha/layer.tar"
+  mv "$work/config.json" "$work/img/$config_sha.json"
+  printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["%s/layer.tar"]}]' \
+    "$config_sha" "$BOTS_PAUSE_IMAGE" "$layer_sha" > "$work/img/manifest.json"
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work/img" -cf "$tmp/pause-image.tar" \
+    manifest.json "$config_sha.json" "$layer_sha"
+  rm -rf "$work"
+  finish pause "$tmp" "$dir"
+  prune_older pause
 }
 
 # kwok plus the Stage definitions it needs (it refuses to start without any):

@@ -12,9 +12,9 @@
 # Confirmation prompts stay on: `pulumi up`/`destroy` in your shell still ask.
 # It builds and installs nothing; see build-all.sh and node.sh.
 
-# shellcheck source=lib.sh
+# shellcheck source=hack/tools/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-# shellcheck source=node.sh
+# shellcheck source=hack/tools/node.sh
 . "$(dirname "${BASH_SOURCE[0]}")/node.sh"
 
 case ":$PATH:" in

@@ -29,6 +29,9 @@ bots_tool_dir() {
     etcd) echo "$BOTS_TOOLS_CACHE/etcd-$BOTS_ETCD_VERSION" ;;
     kubernetes) echo "$BOTS_TOOLS_CACHE/kubernetes-$BOTS_KUBERNETES_VERSION" ;;
     kwok) echo "$BOTS_TOOLS_CACHE/kwok-$BOTS_KWOK_VERSION" ;;
+    kubernetes-node) echo "$BOTS_TOOLS_CACHE/kubernetes-node-$BOTS_KUBERNETES_VERSION" ;;
+    coredns) echo "$BOTS_TOOLS_CACHE/coredns-$BOTS_COREDNS_VERSION" ;;
+    pause) echo "$BOTS_TOOLS_CACHE/pause-$(bots_src_hash pause)" ;;
     *) echo "unknown tool: $1" >&2; return 1 ;;
   esac
 }
@@ -43,10 +46,13 @@ bots_tool_module() {
     etcd) echo etcd ;;
     kubernetes) echo kubernetes ;;
     kwok) echo kwok ;;
+    kubernetes-node) echo kubernetes-node ;;
+    coredns) echo coredns ;;
+    pause) echo pause ;;
   esac
 }
 
-BOTS_ALL_TOOLS=(pulumi langhost kubernetes-provider random-provider etcd kubernetes kwok)
+BOTS_ALL_TOOLS=(pulumi langhost kubernetes-provider random-provider etcd kubernetes kwok kubernetes-node coredns pause)
 
 bots_tool_ready() {
   local dir

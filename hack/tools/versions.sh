@@ -42,3 +42,12 @@ BOTS_NODE_INTEGRITY_X64=sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpAT
 BOTS_NODE_INTEGRITY_ARM64=sha512-FpJRPEz2OvvTLfjIOlNGFY9JLPMKgl5m+d4oGYBLg24kJ1mmvN1Zl/HPJgF4HDaJ51ISev1l1cRZ/DM+keXW5g==
 BOTS_NPM_VERSION=11.19.0
 BOTS_NPM_INTEGRITY=sha512-SDd/hHg3KqHE5Ht2NHWxNYNtqCQ2pXAPLl6OtQhPyED5PHsRfrOtO199MZTIG2cQoQ1ZRI9t28shrD+2cr3AAw==
+
+# The real node (hack/cluster/node-up.sh): kubelet and kube-proxy come from
+# k8s.io/kubernetes at BOTS_KUBERNETES_VERSION (wrapper module
+# go/kubernetes-node; keep its go.mod at the same version), cluster DNS from
+# CoreDNS with a few plugins (go/coredns), and the pod sandbox image from
+# go/pause (keyed by its source hash).
+BOTS_COREDNS_VERSION=1.15.0
+# Name of the pause image in the node's containerd (its sandbox_image).
+BOTS_PAUSE_IMAGE=bots-local/pause:3.10

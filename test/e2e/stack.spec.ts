@@ -1,49 +1,95 @@
-// End to end: the real Pulumi CLI, the program, the Kubernetes provider plugin and a real
-// kube-apiserver (hack/cluster/up.sh: etcd, kube-apiserver with Pod Security admission,
-// controller-manager, scheduler, kwok fake node). Run with `npm run test:e2e` (test/e2e/run.sh).
+// End to end on a real node: the real Pulumi CLI, the program, the Kubernetes provider plugin, a
+// real kube-apiserver and a real kubelet with containerd (hack/cluster/up.sh, BOTS_NODE=real:
+// kube-proxy, CoreDNS, bridge CNI). Run with `npm run test:e2e` (test/e2e/run.sh).
 //
-// The dev stack's own settings (Pulumi.dev.yaml) are deployed, pointed at the local cluster:
-// kubeContext/kubeconfig, the local RWX StorageClass, and an existing image pinned by digest
-// instead of a build (no container registry here; kwok never pulls).
+// The dev stack's own settings (Pulumi.dev.yaml) are deployed as operators run it, pointed at the
+// local cluster: kubeContext/kubeconfig, the local RWX StorageClass, and the image built from
+// docker/ (BOTS_E2E_IMAGE, built by run.sh) loaded into the node and deployed by digest. Its
+// PostgreSQL host postgres.databases-dev.svc.cluster.local is a Service (no selector) in front of
+// a PostgreSQL server this tier starts on the machine's side of the node link; its password is
+// the existing Secret bots-db-dev, as Pulumi.dev.yaml says.
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
+import * as fs from "fs";
 import * as path from "path";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import {
     E2eWorkspace,
+    HOST_IP,
     PROJECT,
+    REAL_NODE,
     REPO_ROOT,
     e2eWorkspace,
     getJson,
+    httpGet,
     Json,
     kubectl,
     kubectlTry,
+    loadImage,
     notContained,
+    portForward,
     selectStack,
+    sh,
     stepsOf,
     toolEnv,
     waitFor,
+    watchPod,
 } from "./support";
 
-const digest = (seed: string) => crypto.createHash("sha256").update(seed).digest("hex");
-const IMAGE_A = `registry.local/edi/bots@sha256:${digest("bots e2e image A")}`;
-const IMAGE_B = `registry.local/edi/bots@sha256:${digest("bots e2e image B")}`;
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const PG_PORT = 55433;
+const DB_NAMESPACE = "databases-dev";
+const DB_SERVICE = "postgres";
+const DB_HOST = `${DB_SERVICE}.${DB_NAMESPACE}.svc.cluster.local`;
 
-describe("e2e: dev stack on a local kube-apiserver", function () {
+describe("e2e: dev stack on a real node", function () {
     this.timeout(20 * 60 * 1000);
 
     let env: Record<string, string>;
     let ws: E2eWorkspace;
     let dev: Stack;
     let ns: string;
+    /** The image under test, loaded into the node, and a second digest of it (one label more). */
+    let IMAGE_A: string;
+    let IMAGE_B: string;
+    /** Password of the database role, made per run; only in the tier's server and the Secret. */
+    const dbPassword = crypto.randomBytes(18).toString("hex");
 
     const log = (s: string) => {
         if (process.env.E2E_VERBOSE) {
             process.stdout.write(s);
         }
     };
+    const pg = (...args: string[]) => sh(env, "bash", ["test/e2e/pg-server.sh", ...args], { E2E_PG_PASSWORD: dbPassword });
+
+    /**
+     * What an operator does for Pulumi.dev.yaml's databaseExistingSecret: put the password into the
+     * stack's namespace once it exists. Runs next to `up`; the init pod waits for it (the kubelet
+     * retries a missing Secret).
+     */
+    async function provideDbSecret(): Promise<void> {
+        await waitFor(`namespace ${ns}`, () => kubectlTry(env, ["get", "namespace", ns]).ok, 300_000, 250);
+        const secret = {
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: { name: "bots-db-dev", namespace: ns },
+            stringData: { DB_PASSWORD: dbPassword },
+        };
+        kubectl(env, ["apply", "-f", "-"], JSON.stringify(secret));
+    }
+
+    /** `up` of the dev stack, providing the database Secret the way an operator would. */
+    async function upDev(): Promise<Awaited<ReturnType<Stack["up"]>>> {
+        const secret = kubectlTry(env, ["-n", ns, "get", "secret", "bots-db-dev"]).ok ? Promise.resolve() : provideDbSecret();
+        const res = await dev.up({ onOutput: log });
+        await secret;
+        return res;
+    }
+
+    function podsOf(component: string): Json[] {
+        return getJson(env, ["-n", ns, "get", "pods", "-l", `app.kubernetes.io/component=${component}`]).items;
+    }
 
     async function localConfig(stack: Stack): Promise<void> {
         await stack.setAllConfig({
@@ -111,6 +157,7 @@ describe("e2e: dev stack on a local kube-apiserver", function () {
             (d: Json) =>
                 (d.status.readyReplicas ?? 0) === d.spec.replicas &&
                 (d.status.updatedReplicas ?? 0) === d.spec.replicas &&
+                (d.status.replicas ?? 0) === d.spec.replicas &&
                 d.status.observedGeneration === d.metadata.generation,
         );
     }
@@ -119,10 +166,46 @@ describe("e2e: dev stack on a local kube-apiserver", function () {
         env = toolEnv();
         const ready = kubectlTry(env, ["get", "--raw", "/readyz"]);
         assert.ok(ready.ok, `the local cluster is not up (npm run cluster:up): ${ready.err}`);
+        const node = kubectlTry(env, ["get", "node", REAL_NODE, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"]);
+        assert.ok(node.ok && node.out === "True", `the e2e tier needs the real node ${REAL_NODE} Ready (BOTS_NODE=real npm run cluster:up): ${node.err}`);
         kubectl(env, ["get", "storageclass", "local-rwx"]);
         // Free PersistentVolumes for the claims this run makes.
         const r = spawnSync("bash", ["hack/cluster/storage.sh"], { cwd: REPO_ROOT, env, encoding: "utf8" });
         assert.strictEqual(r.status, 0, r.stderr);
+
+        const image = process.env.BOTS_E2E_IMAGE;
+        assert.ok(image, "BOTS_E2E_IMAGE names the Docker image to deploy (test/e2e/run.sh builds it)");
+        IMAGE_A = loadImage(env, image);
+        // A second digest of the same image, for the image change: one label more.
+        sh(env, "docker", ["build", "-q", "-t", `${image}-b`, "-"], { DOCKER_BUILDKIT: "0" }, `FROM ${image}\nLABEL io.bots-edi.e2e=b\n`);
+        IMAGE_B = loadImage(env, `${image}-b`);
+        assert.notStrictEqual(IMAGE_A, IMAGE_B);
+
+        // The dev stack's database: PostgreSQL on the machine's side of the node link, behind
+        // the Service name Pulumi.dev.yaml uses (cluster DNS, then kube-proxy to the endpoint).
+        pg("start");
+        pg("createdb", "bots_dev", "bots_dev");
+        kubectl(env, ["apply", "-f", "-"], JSON.stringify({
+            apiVersion: "v1",
+            kind: "List",
+            items: [
+                { apiVersion: "v1", kind: "Namespace", metadata: { name: DB_NAMESPACE } },
+                {
+                    apiVersion: "v1",
+                    kind: "Service",
+                    metadata: { name: DB_SERVICE, namespace: DB_NAMESPACE },
+                    spec: { ports: [{ name: "postgres", port: 5432, targetPort: PG_PORT, protocol: "TCP" }] },
+                },
+                {
+                    apiVersion: "discovery.k8s.io/v1",
+                    kind: "EndpointSlice",
+                    metadata: { name: `${DB_SERVICE}-host`, namespace: DB_NAMESPACE, labels: { "kubernetes.io/service-name": DB_SERVICE } },
+                    addressType: "IPv4",
+                    ports: [{ name: "postgres", port: PG_PORT, protocol: "TCP" }],
+                    endpoints: [{ addresses: [HOST_IP], conditions: { ready: true } }],
+                },
+            ],
+        }));
 
         ws = e2eWorkspace(env);
         dev = await selectStack(ws, "dev");
@@ -141,7 +224,10 @@ describe("e2e: dev stack on a local kube-apiserver", function () {
 
     after(async function () {
         if (env && ns && !process.env.E2E_KEEP) {
-            kubectlTry(env, ["delete", "namespace", ns, "--wait=false"]);
+            kubectlTry(env, ["delete", "namespace", ns, DB_NAMESPACE, "--wait=false"]);
+        }
+        if (env && !process.env.E2E_KEEP) {
+            spawnSync("bash", ["test/e2e/pg-server.sh", "stop"], { cwd: REPO_ROOT, env, encoding: "utf8" });
         }
         if (ws && !process.env.E2E_KEEP) {
             ws.cleanup();
@@ -150,7 +236,7 @@ describe("e2e: dev stack on a local kube-apiserver", function () {
 
     it("up creates every object with the spec the program asked for, read back from the API server", async function () {
         const t0 = Date.now();
-        const res = await dev.up({ onOutput: log });
+        const res = await upDev();
         process.stdout.write(`      (dev up: ${((Date.now() - t0) / 1000).toFixed(1)}s)\n`);
         assert.strictEqual(res.summary.result, "succeeded");
 
@@ -201,18 +287,146 @@ describe("e2e: dev stack on a local kube-apiserver", function () {
         assert.deepStrictEqual(pvc.spec.accessModes, ["ReadWriteMany"]);
         assert.strictEqual(pvc.spec.storageClassName, "local-rwx");
 
+        // `up` waited for the init Job (no pulumi.com/skipAwait): it has completed, and the
+        // workloads were created only after that, so they start on an initialised database.
         const job = live("batch/v1", "Job", outputs.initJobName.value, ns);
         assert.ok(
             (job.status.conditions ?? []).some((c: Json) => c.type === "Complete" && c.status === "True"),
-            `init Job not complete: ${JSON.stringify(job.status)}`,
+            `init Job not complete when up returned: ${JSON.stringify(job.status)}`,
         );
         assert.strictEqual(job.spec.ttlSecondsAfterFinished, undefined, "the init Job must not have a TTL");
+        const completed = Date.parse(job.status.completionTime);
+        for (const d of getJson(env, ["-n", ns, "get", "deployments"]).items) {
+            assert.ok(
+                Date.parse(d.metadata.creationTimestamp) >= completed - 1000,
+                `Deployment ${d.metadata.name} was created at ${d.metadata.creationTimestamp}, before the init Job completed (${job.status.completionTime})`,
+            );
+        }
         assert.ok(deploymentsAvailable(), "every Deployment has all its replicas ready");
 
         const svc = live("v1", "Service", outputs.webServiceName.value, ns);
         const slices = getJson(env, ["-n", ns, "get", "endpointslices", "-l", `kubernetes.io/service-name=${svc.metadata.name}`]);
         const ready = slices.items.flatMap((s: Json) => s.endpoints ?? []).filter((e: Json) => e.conditions?.ready);
         assert.ok(ready.length >= 1, "the web Service has ready endpoints");
+    });
+
+    it("the init Job initialised the tier's PostgreSQL through the configured host (its logs show init-db)", async function () {
+        const jobName = (await dev.outputs()).initJobName.value as string;
+        const logs = kubectl(env, ["-n", ns, "logs", `job/${jobName}`]);
+        assert.match(logs, new RegExp(`init-db: database django\\.db\\.backends\\.postgresql(_psycopg2)? ${DB_HOST.replace(/\./g, "\\.")} bots_dev`), logs);
+        assert.match(logs, /init-db: superuser 'admin' created/, logs);
+        assert.match(logs, /init-db: done/, logs);
+        // The tables are in the tier's server, the one behind DB_HOST, not anywhere else.
+        const tables = pg("psql", "bots_dev", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('ta', 'mutex', 'persist', 'uniek', 'routes', 'django_migrations')");
+        assert.strictEqual(tables.trim(), "6", `Bots' tables in bots_dev: ${tables}`);
+        const users = pg("psql", "bots_dev", "SELECT username FROM auth_user WHERE is_superuser");
+        assert.strictEqual(users.trim(), "admin");
+    });
+
+    it("web and worker pods run as uid 10001 with a read-only root and turn Ready through their probes", async function () {
+        for (const component of ["web", "worker"]) {
+            const pods = podsOf(component).filter((p: Json) => !p.metadata.deletionTimestamp);
+            assert.ok(pods.length >= 1, `${component} has pods`);
+            for (const p of pods) {
+                assert.strictEqual(p.spec.nodeName, REAL_NODE);
+                const ready = (p.status.conditions ?? []).find((c: Json) => c.type === "Ready");
+                assert.strictEqual(ready?.status, "True", `pod ${p.metadata.name} Ready: ${JSON.stringify(p.status.conditions)}`);
+                for (const c of p.status.containerStatuses) {
+                    assert.ok(c.ready && c.started && c.state.running, `container ${c.name} of ${p.metadata.name}: ${JSON.stringify(c.state)}`);
+                    assert.strictEqual(c.restartCount, 0, `container ${c.name} of ${p.metadata.name} restarted`);
+                }
+                assert.ok(p.spec.containers.some((c: Json) => c.readinessProbe), `pod ${p.metadata.name} has a readiness probe`);
+                for (const c of p.spec.containers) {
+                    const id = kubectl(env, ["-n", ns, "exec", p.metadata.name, "-c", c.name, "--", "id", "-u"]).trim();
+                    assert.strictEqual(id, "10001");
+                    const w = kubectlTry(env, ["-n", ns, "exec", p.metadata.name, "-c", c.name, "--", "touch", "/usr/e2e-root-write"]);
+                    assert.ok(!w.ok && /Read-only file system/.test(w.err + w.out), `the root file system is read-only: ${w.err}`);
+                }
+            }
+        }
+        // What the kubelet's readiness probe asks the web pod, asked again from here.
+        const web = podsOf("web").find((p: Json) => !p.metadata.deletionTimestamp);
+        const probe = web.spec.containers[0].readinessProbe.httpGet;
+        const pf = await portForward(env, ns, `pod/${web.metadata.name}`, 8080);
+        try {
+            const r = await httpGet(pf.port, probe.path, "localhost");
+            assert.strictEqual(r.status, 200, `${probe.path}: ${r.body.slice(0, 300)}`);
+        } finally {
+            pf.stop();
+        }
+    });
+
+    it("the login page is served through the web Service, and webUrl answers inside the cluster", async function () {
+        const outputs = await dev.outputs();
+        const svc = outputs.webServiceName.value as string;
+        const pf = await portForward(env, ns, `service/${svc}`, 8080);
+        try {
+            const r = await httpGet(pf.port, "/login/", "localhost");
+            assert.strictEqual(r.status, 200, r.body.slice(0, 500));
+            assert.match(r.body, /csrfmiddlewaretoken/);
+        } finally {
+            pf.stop();
+        }
+
+        // From a pod: cluster DNS resolves webUrl's name, kube-proxy sends the ClusterIP to a web pod.
+        const url = `${outputs.webUrl.value}health/ready`;
+        const name = "e2e-weburl";
+        kubectlTry(env, ["-n", ns, "delete", "pod", name, "--wait=true"]);
+        const pod = {
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name, namespace: ns },
+            spec: {
+                restartPolicy: "Never",
+                automountServiceAccountToken: false,
+                securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                containers: [
+                    {
+                        name: "get",
+                        image: IMAGE_A,
+                        command: ["python3", "-c", "import sys, urllib.request as u; r = u.urlopen(u.Request(sys.argv[1], headers={'Host': 'localhost'}), timeout=10); print(r.status)", url],
+                        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                    },
+                ],
+            },
+        };
+        kubectl(env, ["apply", "-f", "-"], JSON.stringify(pod));
+        await waitFor(`pod ${name} finished`, () => ["Succeeded", "Failed"].includes(live("v1", "Pod", name, ns).status.phase), 120_000);
+        const out = kubectl(env, ["-n", ns, "logs", name]);
+        assert.strictEqual(live("v1", "Pod", name, ns).status.phase, "Succeeded", `GET ${url}: ${out}`);
+        assert.strictEqual(out.trim(), "200");
+        kubectl(env, ["-n", ns, "delete", "pod", name, "--wait=true"]);
+    });
+
+    it("a second up with no change leaves the init Job and the pods alone", async function () {
+        const jobName = (await dev.outputs()).initJobName.value as string;
+        const jobUid = live("batch/v1", "Job", jobName, ns).metadata.uid;
+        // The engine CronJob (every 2 minutes in dev) may start a pod meanwhile: compare the others.
+        const stackPods = () =>
+            getJson(env, ["-n", ns, "get", "pods", "-l", "app.kubernetes.io/component in (web,worker,db-init)"]).items.map((p: Json) => p.metadata.uid).sort();
+        const podsBefore = stackPods();
+        const res = await upDev();
+        const changed = Object.entries(res.summary.resourceChanges ?? {}).filter(([op]) => op !== "same");
+        assert.deepStrictEqual(changed, [], "no resource changed");
+        assert.strictEqual(live("batch/v1", "Job", jobName, ns).metadata.uid, jobUid, "the same init Job");
+        const podsAfter = stackPods();
+        assert.deepStrictEqual(podsAfter, podsBefore, "the same pods");
+    });
+
+    it("a Job created from the engine CronJob runs bots-engine to completion on the shared volume", async function () {
+        const name = "e2e-engine-run";
+        kubectlTry(env, ["-n", ns, "delete", "job", name, "--wait=true"]);
+        kubectl(env, ["-n", ns, "create", "job", name, "--from=cronjob/bots-engine"]);
+        await waitFor(`Job ${name} finished`, () => {
+            const j = live("batch/v1", "Job", name, ns);
+            return (j.status.conditions ?? []).some((c: Json) => ["Complete", "Failed"].includes(c.type) && c.status === "True");
+        }, 300_000);
+        const j = live("batch/v1", "Job", name, ns);
+        const logs = kubectl(env, ["-n", ns, "logs", `job/${name}`]);
+        assert.ok((j.status.conditions ?? []).some((c: Json) => c.type === "Complete" && c.status === "True"), `engine Job: ${JSON.stringify(j.status)}\n${logs}`);
+        const pod = getJson(env, ["-n", ns, "get", "pods", "-l", `job-name=${name}`]).items[0];
+        assert.strictEqual(pod.status.containerStatuses[0].state.terminated.exitCode, 0);
+        kubectl(env, ["-n", ns, "delete", "job", name, "--wait=false"]);
     });
 
     it("Pod Security admission (restricted) accepts every pod of the stack and rejects a privileged one", async function () {
@@ -319,10 +533,70 @@ describe("e2e: dev stack on a local kube-apiserver", function () {
             const old = oldRs.has(r.metadata.name);
             assert.strictEqual(r.spec.replicas > 0, !old, `ReplicaSet ${r.metadata.name} (${old ? "old" : "new"}) has ${r.spec.replicas} replicas`);
         }
-        const running = getJson(env, ["-n", ns, "get", "pods"]).items.filter((p: Json) => p.status.phase === "Running");
+        const running = getJson(env, ["-n", ns, "get", "pods"]).items.filter((p: Json) => p.status.phase === "Running" && !p.metadata.deletionTimestamp);
         for (const p of running) {
             assert.deepStrictEqual(images(p.spec), images(p.spec).map(() => IMAGE_B), `pod ${p.metadata.name}`);
         }
+    });
+
+    /** Deployment name -> images and ready replicas, to show a failed up left the workloads alone. */
+    function workloads(): Record<string, string> {
+        const out: Record<string, string> = {};
+        for (const d of getJson(env, ["-n", ns, "get", "deployments"]).items) {
+            out[d.metadata.name] = `${images(d.spec.template.spec).join(",")} generation=${d.metadata.generation} ready=${d.status.readyReplicas}`;
+        }
+        return out;
+    }
+
+    /**
+     * `up` with `bad` config must fail with `reason` in its message within the init timeout (1 minute
+     * here), leaving the workloads as they were; the config is then restored and `up` succeeds again.
+     */
+    async function failingUp(bad: Record<string, string>, reason: RegExp): Promise<void> {
+        const before = workloads();
+        const restore: Record<string, string | undefined> = {};
+        for (const k of [...Object.keys(bad), "initTimeoutMinutes", "initActiveDeadlineSeconds", "initBackoffLimit"]) {
+            restore[k] = (await dev.getAllConfig())[`${PROJECT}:${k}`]?.value;
+        }
+        // The Job's own deadline bounds the wait: the provider's Job awaiter restarts its timeout on
+        // every pod event (time.After in its loop), so with a pod in ImagePullBackOff the custom
+        // timeout alone does not end `up` (the defaults keep the deadline below the timeout too).
+        const limits = { initTimeoutMinutes: "1", initActiveDeadlineSeconds: "60", initBackoffLimit: "0" };
+        await dev.setAllConfig(Object.fromEntries(Object.entries({ ...bad, ...limits }).map(([k, v]) => [`${PROJECT}:${k}`, { value: v }])));
+        const t0 = Date.now();
+        try {
+            await assert.rejects(dev.up({ onOutput: log }), (e: Error) => {
+                assert.match(e.message, reason);
+                return true;
+            });
+            process.stdout.write(`      (failed up: ${((Date.now() - t0) / 1000).toFixed(1)}s)\n`);
+            // Bounded by the 1 minute limits (plus the preview and the other steps), not by the defaults' 20 minutes.
+            assert.ok(Date.now() - t0 < 4 * 60_000, "up gave up within the limits");
+            assert.deepStrictEqual(workloads(), before, "the Deployments were not touched");
+            assert.ok(deploymentsAvailable(), "the workloads still serve");
+        } finally {
+            for (const k of [...Object.keys(bad), ...Object.keys(limits)]) {
+                if (restore[k] === undefined) {
+                    await dev.removeConfig(`${PROJECT}:${k}`);
+                } else {
+                    await dev.setConfig(`${PROJECT}:${k}`, { value: restore[k]! });
+                }
+            }
+        }
+        const res = await dev.up({ onOutput: log });
+        assert.strictEqual(res.summary.result, "succeeded");
+        await dev.preview({ expectNoChanges: true });
+    }
+
+    it("an image that cannot start (wrong digest) fails up with the pod's reason, within the custom timeout", async function () {
+        const good = (await dev.getConfig(`${PROJECT}:imageRef`)).value;
+        const wrong = `${good.split("@")[0]}@sha256:${crypto.createHash("sha256").update("no such image").digest("hex")}`;
+        await failingUp({ imageRef: wrong }, /ErrImagePull|ImagePullBackOff/);
+    });
+
+    it("an init Job that cannot reach the database fails up with the pod's reason, within the custom timeout", async function () {
+        // 203.0.113.0/24 (TEST-NET-3) is routed nowhere from the node: the connection fails at once.
+        await failingUp({ databaseHost: "203.0.113.7" }, /BackoffLimitExceeded|Error|failed/i);
     });
 
     it("bad config fails before anything changes", async function () {
@@ -383,11 +657,39 @@ describe("e2e: dev stack on a local kube-apiserver", function () {
         }
     });
 
-    it("destroy leaves a protected PVC in place", async function () {
+    it("SIGTERM ends every pod of the workloads within its grace period with exit 0", async function () {
+        for (const component of ["web", "worker"]) {
+            for (const p of podsOf(component).filter((x: Json) => !x.metadata.deletionTimestamp)) {
+                const grace = p.spec.terminationGracePeriodSeconds as number;
+                const watch = watchPod(env, ns, p.metadata.name, (grace + 30) * 1000);
+                const t0 = Date.now();
+                kubectl(env, ["-n", ns, "delete", "pod", p.metadata.name, "--wait=false"]);
+                const events = await watch;
+                const secs = (Date.now() - t0) / 1000;
+                const last = [...events].reverse().find((e: Json) => (e.status.containerStatuses ?? []).every((c: Json) => c.state.terminated));
+                assert.ok(last, `pod ${p.metadata.name}: no update showed every container terminated (${events.length} updates)`);
+                for (const c of last.status.containerStatuses) {
+                    const t = c.state.terminated;
+                    assert.strictEqual(t.exitCode, 0, `${p.metadata.name}/${c.name} ended with ${t.exitCode} (${t.reason})`);
+                }
+                assert.ok(secs < grace, `pod ${p.metadata.name} took ${secs.toFixed(1)}s, grace ${grace}s`);
+            }
+        }
+        // The Deployments replace the deleted pods.
+        await waitFor("the replacement pods", deploymentsAvailable, 180_000);
+    });
+
+    it("destroy of a protected stack keeps the volume and its data, and a new up finds them", async function () {
         const pvcName = (await dev.outputs()).pvcName.value as string;
         const pvcBefore = live("v1", "PersistentVolumeClaim", pvcName, ns);
         await dev.setConfig(`${PROJECT}:protectData`, { value: "true" });
         await dev.up({ onOutput: log });
+        // Data written by a pod onto the shared volume.
+        const marker = `e2e ${crypto.randomBytes(8).toString("hex")}`;
+        const web = podsOf("web").find((p: Json) => !p.metadata.deletionTimestamp);
+        kubectl(env, ["-n", ns, "exec", web.metadata.name, "--", "sh", "-c", `echo '${marker}' > /home/bots/.bots/e2e-marker`]);
+        const volumeDir = live("v1", "PersistentVolume", pvcBefore.spec.volumeName).spec.local.path as string;
+        assert.strictEqual(fs.readFileSync(path.join(volumeDir, "e2e-marker"), "utf8").trim(), marker);
         const protectedObjects = (await stateObjects()).filter((o) => o.protect).map((o) => o.outputs.kind).sort();
         // The claim, and its Namespace (deleting a namespace deletes the claims in it).
         assert.deepStrictEqual(protectedObjects, ["Namespace", "PersistentVolumeClaim"]);
@@ -407,5 +709,15 @@ describe("e2e: dev stack on a local kube-apiserver", function () {
         }
         const left = (await stateObjects()).map((o) => o.outputs.kind).sort();
         assert.ok(left.includes("PersistentVolumeClaim"), `the claim stays in the stack: ${left.join(", ")}`);
+        assert.strictEqual(fs.readFileSync(path.join(volumeDir, "e2e-marker"), "utf8").trim(), marker, "the data is still on the volume");
+        assert.ok(fs.existsSync(path.join(volumeDir, "env", "dev", "usersys")), "Bots' environment is still on the volume");
+
+        // A new up deploys onto the same claim, and its pods see the data.
+        const res = await upDev();
+        assert.strictEqual(res.summary.result, "succeeded");
+        assert.strictEqual(live("v1", "PersistentVolumeClaim", pvcName, ns).metadata.uid, pvcBefore.metadata.uid);
+        await waitFor("the web pods", deploymentsAvailable, 180_000);
+        const web2 = podsOf("web").find((p: Json) => !p.metadata.deletionTimestamp);
+        assert.strictEqual(kubectl(env, ["-n", ns, "exec", web2.metadata.name, "--", "cat", "/home/bots/.bots/e2e-marker"]).trim(), marker);
     });
 });

@@ -1,7 +1,9 @@
 // Helpers of the end-to-end tier: the tool environment of hack/tools/env.sh, a
-// scratch copy of the project for the Automation API, a file:// backend, kubectl.
-import { execFileSync, spawnSync } from "child_process";
+// scratch copy of the project for the Automation API, a file:// backend, kubectl,
+// and the real node: loading images, watching pods, port-forwards on 127.0.0.1.
+import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
@@ -185,4 +187,106 @@ export function stepsOf(events: EngineEvent[]): { op: string; type: string; name
         steps.push({ op: m.op, type: m.type, name, diffs: m.diffs ?? [] });
     }
     return steps;
+}
+
+/** Runs a command in the repo; returns stdout, throws with stderr on a non-zero exit. */
+export function sh(env: Record<string, string>, cmd: string, args: string[], extraEnv: Record<string, string> = {}, input?: string): string {
+    const r = spawnSync(cmd, args, { cwd: REPO_ROOT, env: { ...env, ...extraEnv }, encoding: "utf8", input, maxBuffer: 64 * 1024 * 1024 });
+    if (r.status !== 0) {
+        throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+    }
+    return r.stdout;
+}
+
+/** Name of the real node of hack/cluster/up.sh (BOTS_NODE=real). */
+export const REAL_NODE = "bots-node-0";
+/** The machine's side of the node link (hack/cluster/lib.sh HOST_IP): servers for pods listen here. */
+export const HOST_IP = "198.51.100.1";
+
+/** Loads a Docker engine image into the real node; returns the digest reference to deploy. */
+export function loadImage(env: Record<string, string>, image: string): string {
+    const ref = sh(env, "bash", ["hack/cluster/load-image.sh", image]).trim();
+    if (!/^[^@]+@sha256:[0-9a-f]{64}$/.test(ref)) {
+        throw new Error(`load-image.sh printed ${JSON.stringify(ref)}, not a digest reference`);
+    }
+    return ref;
+}
+
+/** A pod's updates as `kubectl get -w` delivers them, until the pod is gone or the time runs out. */
+export function watchPod(env: Record<string, string>, namespace: string, name: string, timeoutMs: number): Promise<Json[]> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(
+            "kubectl",
+            ["--kubeconfig", env.BOTS_KUBECONFIG, "--context", env.BOTS_KUBE_CONTEXT, "-n", namespace, "get", "pod", name, "-w", "--output-watch-events", "-o", "json"],
+            { env },
+        );
+        let buf = "";
+        const events: Json[] = [];
+        const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+        child.stdout.on("data", (d: Buffer) => {
+            buf += d.toString();
+            // kubectl writes one JSON object per line and event.
+            let end: number;
+            while ((end = buf.indexOf("\n")) >= 0) {
+                const line = buf.slice(0, end).trim();
+                buf = buf.slice(end + 1);
+                if (!line) {
+                    continue;
+                }
+                const ev = JSON.parse(line);
+                events.push(ev.object);
+                if (ev.type === "DELETED") {
+                    child.kill("SIGTERM");
+                }
+            }
+        });
+        child.on("error", reject);
+        child.on("close", () => {
+            clearTimeout(timer);
+            resolve(events);
+        });
+    });
+}
+
+/** `kubectl port-forward` on 127.0.0.1 (a free port); stop() ends it. */
+export async function portForward(
+    env: Record<string, string>,
+    namespace: string,
+    target: string,
+    remotePort: number,
+): Promise<{ port: number; stop(): void }> {
+    const child = spawn(
+        "kubectl",
+        ["--kubeconfig", env.BOTS_KUBECONFIG, "--context", env.BOTS_KUBE_CONTEXT, "-n", namespace, "port-forward", "--address", "127.0.0.1", target, `:${remotePort}`],
+        { env },
+    );
+    let out = "";
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const port = await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`port-forward ${target} did not start: ${err}`)), 30_000);
+        child.stdout.on("data", (d: Buffer) => {
+            out += d.toString();
+            const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out);
+            if (m) {
+                clearTimeout(timer);
+                resolve(Number(m[1]));
+            }
+        });
+        child.on("close", (code) => reject(new Error(`port-forward ${target} exited (${code}): ${err}`)));
+    });
+    return { port, stop: () => child.kill("SIGTERM") };
+}
+
+/** GET on 127.0.0.1 with a Host header; resolves with the status and body. */
+export function httpGet(port: number, urlPath: string, host = "localhost"): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+        const req = http.get({ host: "127.0.0.1", port, path: urlPath, headers: { Host: host }, timeout: 10_000 }, (res) => {
+            let body = "";
+            res.on("data", (d: Buffer) => (body += d.toString()));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on("timeout", () => req.destroy(new Error(`GET ${urlPath} timed out`)));
+        req.on("error", reject);
+    });
 }
