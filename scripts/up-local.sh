@@ -6,7 +6,7 @@
 #      cached in ~/.cache/bots-edi-deploy, see hack/tools/build-all.sh);
 #   2. starts the local cluster with one real node (hack/cluster/up.sh; stop it
 #      with npm run cluster:down);
-#   3. builds the Bots image from docker/ and loads it into the node, deployed
+#   3. builds the Bots image (npm run image:build) and loads it into the node, deployed
 #      by digest (hack/cluster/load-image.sh);
 #   4. creates or selects the stack "local" on a self-managed file backend in
 #      ~/.cache/bots-edi-deploy/state, with passphrase-encrypted secrets, points
@@ -53,9 +53,8 @@ BOTS_NODE=real BOTS_NO_BUILD=1 bash hack/cluster/up.sh
 say "node packages"
 bash scripts/bootstrap.sh
 
-say "image $IMAGE (docker/, base $BASE_IMAGE)"
-DOCKER_BUILDKIT=0 docker build -q --network host --build-arg "BASE_IMAGE=$BASE_IMAGE" \
-  -t "$IMAGE" -f docker/Dockerfile docker
+say "image $IMAGE (npm run image:build, base $BASE_IMAGE)"
+IMAGE="$(bash scripts/image-build.sh --tag "$IMAGE" --base-image "$BASE_IMAGE" | tail -n 1)"
 IMAGE_REF="$(bash hack/cluster/load-image.sh "$IMAGE")"
 
 mkdir -p "$STATE"

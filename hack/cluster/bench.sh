@@ -18,9 +18,8 @@ bash hack/tools/build-all.sh
 bash scripts/bootstrap.sh
 export BOTS_E2E_IMAGE="${BOTS_E2E_IMAGE:-bots-node-test:e2e}"
 if ! docker image inspect "$BOTS_E2E_IMAGE" >/dev/null 2>&1; then
-  DOCKER_BUILDKIT=0 docker build -q --network host \
-    --build-arg "BASE_IMAGE=${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-amd64}" \
-    -t "$BOTS_E2E_IMAGE" -f docker/Dockerfile docker >/dev/null
+  BOTS_E2E_IMAGE="$(bash scripts/image-build.sh --tag "$BOTS_E2E_IMAGE" \
+    --base-image "${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-amd64}" | tail -n 1)"
 fi
 if [ "${BENCH_CLUSTER:-1}" = 0 ]; then
   BOTS_NODE=real BOTS_NO_BUILD=1 bash hack/cluster/up.sh

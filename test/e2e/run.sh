@@ -42,9 +42,8 @@ echo "[e2e] tools and cluster ready after $(( $(date +%s) - start ))s"
 if [ -z "${BOTS_E2E_IMAGE:-}" ] || ! docker image inspect "$BOTS_E2E_IMAGE" >/dev/null 2>&1; then
   export BOTS_E2E_IMAGE="${BOTS_E2E_IMAGE:-bots-node-test:e2e}"
   base="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-amd64}"
-  echo "[e2e] building $BOTS_E2E_IMAGE from docker/ (base $base)"
-  DOCKER_BUILDKIT=0 docker build -q --network host --build-arg "BASE_IMAGE=$base" \
-    -t "$BOTS_E2E_IMAGE" -f docker/Dockerfile docker >/dev/null
+  echo "[e2e] building $BOTS_E2E_IMAGE with npm run image:build (base $base)"
+  BOTS_E2E_IMAGE="$(bash scripts/image-build.sh --tag "$BOTS_E2E_IMAGE" --base-image "$base" | tail -n 1)"
   echo "[e2e] image ready after $(( $(date +%s) - start ))s"
 fi
 export BOTS_E2E_IMAGE
