@@ -54,7 +54,10 @@ say "node packages"
 bash scripts/bootstrap.sh
 
 say "image $IMAGE (npm run image:build, base $BASE_IMAGE)"
-IMAGE="$(bash scripts/image-build.sh --tag "$IMAGE" --base-image "$BASE_IMAGE" | tail -n 1)"
+# shellcheck source=../hack/docker/buildkit.sh
+. hack/docker/buildkit.sh
+prepare_local_base "$BASE_IMAGE"
+IMAGE="$(bash scripts/image-build.sh --tag "$IMAGE" --base-image "$BOTS_BASE_IMAGE" | tail -n 1)"
 IMAGE_REF="$(bash hack/cluster/load-image.sh "$IMAGE")"
 
 mkdir -p "$STATE"

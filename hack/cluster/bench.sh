@@ -18,8 +18,10 @@ bash hack/tools/build-all.sh
 bash scripts/bootstrap.sh
 export BOTS_E2E_IMAGE="${BOTS_E2E_IMAGE:-bots-node-test:e2e}"
 if ! docker image inspect "$BOTS_E2E_IMAGE" >/dev/null 2>&1; then
-  BOTS_E2E_IMAGE="$(bash scripts/image-build.sh --tag "$BOTS_E2E_IMAGE" \
-    --base-image "${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-amd64}" | tail -n 1)"
+  # shellcheck source=../docker/buildkit.sh
+  . hack/docker/buildkit.sh
+  prepare_local_base "${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-amd64}"
+  BOTS_E2E_IMAGE="$(bash scripts/image-build.sh --tag "$BOTS_E2E_IMAGE" --base-image "$BOTS_BASE_IMAGE" | tail -n 1)"
 fi
 if [ "${BENCH_CLUSTER:-1}" = 0 ]; then
   BOTS_NODE=real BOTS_NO_BUILD=1 bash hack/cluster/up.sh

@@ -9,6 +9,9 @@
 #                          Debian's docker-registry on 127.0.0.1:5000, buildx builder "bots-remote".
 #                          Sets BUILDX (the binary) and exports BUILDX_CONFIG.
 #   push_base_image IMG    copies a local docker image to the local registry; prints its new ref.
+#   prepare_local_base IMG for scripts/image-build.sh from a base only the local engine has:
+#                          exports BOTS_BASE_IMAGE (IMG itself with docker buildx, else IMG pushed
+#                          to the local registry, where BuildKit can read it) and the builder.
 #
 # Needs: go (>= 1.22) on PATH or in /usr/local/go/bin, root (starts daemons), docker running.
 BUILDX_VERSION="${BUILDX_VERSION:-v0.38.2}"
@@ -103,4 +106,14 @@ push_base_image() { # local docker image -> same name in the local registry (pri
         docker push -q "$ref" >/dev/null
     fi
     echo "$ref"
+}
+
+prepare_local_base() { # local docker image
+    if docker buildx version >/dev/null 2>&1; then
+        export BOTS_BASE_IMAGE="$1"
+        return
+    fi
+    ensure_buildkit
+    BOTS_BASE_IMAGE="$(push_base_image "$1")"
+    export BOTS_BASE_IMAGE BOTS_BUILDX="$BUILDX" BOTS_BUILDX_BUILDER=bots-remote BUILDX_CONFIG
 }

@@ -43,7 +43,10 @@ if [ -z "${BOTS_E2E_IMAGE:-}" ] || ! docker image inspect "$BOTS_E2E_IMAGE" >/de
   export BOTS_E2E_IMAGE="${BOTS_E2E_IMAGE:-bots-node-test:e2e}"
   base="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-amd64}"
   echo "[e2e] building $BOTS_E2E_IMAGE with npm run image:build (base $base)"
-  BOTS_E2E_IMAGE="$(bash scripts/image-build.sh --tag "$BOTS_E2E_IMAGE" --base-image "$base" | tail -n 1)"
+  # shellcheck source=../../hack/docker/buildkit.sh
+  . hack/docker/buildkit.sh
+  prepare_local_base "$base"
+  BOTS_E2E_IMAGE="$(bash scripts/image-build.sh --tag "$BOTS_E2E_IMAGE" --base-image "$BOTS_BASE_IMAGE" | tail -n 1)"
   echo "[e2e] image ready after $(( $(date +%s) - start ))s"
 fi
 export BOTS_E2E_IMAGE

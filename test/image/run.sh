@@ -30,15 +30,9 @@ export BOTS_TEST_BASE_IMAGE="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-
 if ! docker image inspect "$BOTS_TEST_BASE_IMAGE" >/dev/null 2>&1; then
     BOTS_BASE_IMAGE_TAG="$BOTS_TEST_BASE_IMAGE" bash hack/docker/build-base-image.sh "$arch"
 fi
-if docker buildx version >/dev/null 2>&1; then
-    export BOTS_BASE_IMAGE="$BOTS_TEST_BASE_IMAGE"
-else
-    # shellcheck source=hack/docker/buildkit.sh
-    source hack/docker/buildkit.sh
-    ensure_buildkit
-    BOTS_BASE_IMAGE="$(push_base_image "$BOTS_TEST_BASE_IMAGE")"
-    export BOTS_BASE_IMAGE BOTS_BUILDX="$BUILDX" BOTS_BUILDX_BUILDER=bots-remote BUILDX_CONFIG
-fi
+# shellcheck source=hack/docker/buildkit.sh
+source hack/docker/buildkit.sh
+prepare_local_base "$BOTS_TEST_BASE_IMAGE"
 echo "image tier: setup took $(( $(date +%s) - start ))s"
 
 export TEST_TIER=image
