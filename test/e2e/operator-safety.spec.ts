@@ -9,9 +9,10 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { E2eWorkspace, Json, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl, kubectlTry, selectStack, toolEnv } from "./support";
+import { E2eWorkspace, Json, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl, kubectlTry, loadImage, selectStack, toolEnv } from "./support";
 
-const IMAGE = `registry.local/edi/bots@sha256:${crypto.createHash("sha256").update("bots e2e operator safety").digest("hex")}`;
+/** A digest reference for the dry-run probe only: the API server never pulls it. */
+const PROBE_IMAGE = `registry.local/edi/bots@sha256:${crypto.createHash("sha256").update("bots e2e operator safety").digest("hex")}`;
 const NAMESPACE = "bots-e2e-safety";
 
 describe("e2e: operator safety on a local kube-apiserver", function () {
@@ -48,6 +49,9 @@ describe("e2e: operator safety on a local kube-apiserver", function () {
         assert.ok(ready.ok, `the local cluster is not up (npm run cluster:up): ${ready.err}`);
         const r = spawnSync("bash", ["hack/cluster/storage.sh"], { cwd: REPO_ROOT, env, encoding: "utf8" });
         assert.strictEqual(r.status, 0, r.stderr);
+        // The node really runs the pods: the image run.sh built, loaded into the node by digest.
+        assert.ok(process.env.BOTS_E2E_IMAGE, "BOTS_E2E_IMAGE names the Docker image to deploy (test/e2e/run.sh builds it)");
+        const image = loadImage(env, process.env.BOTS_E2E_IMAGE);
         ws = e2eWorkspace(env);
         dev = await selectStack(ws, "dev");
         await dev.setAllConfig({
@@ -55,10 +59,15 @@ describe("e2e: operator safety on a local kube-apiserver", function () {
             [`${PROJECT}:kubeconfig`]: { value: env.BOTS_KUBECONFIG },
             [`${PROJECT}:namespace`]: { value: NAMESPACE },
             [`${PROJECT}:imageMode`]: { value: "existing" },
-            [`${PROJECT}:imageRef`]: { value: IMAGE },
+            [`${PROJECT}:imageRef`]: { value: image },
+            // The claim is what this spec is about; SQLite on it needs no database server.
+            [`${PROJECT}:databaseEngine`]: { value: "sqlite" },
         });
         // Deployed as a new operator would: no storageClass, so the cluster's default class.
         await dev.removeConfig(`${PROJECT}:storageClass`);
+        for (const key of ["databaseHost", "databaseName", "databaseUser", "databaseExistingSecret"]) {
+            await dev.removeConfig(`${PROJECT}:${key}`);
+        }
         if (kubectlTry(env, ["get", "namespace", NAMESPACE]).ok) {
             kubectl(env, ["delete", "namespace", NAMESPACE, "--wait=true", "--timeout=180s"]);
         }
@@ -83,7 +92,7 @@ describe("e2e: operator safety on a local kube-apiserver", function () {
             spec: {
                 schedule: "*/5 * * * *",
                 timeZone: "europe/amsterdam",
-                jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: IMAGE }] } } } },
+                jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: PROBE_IMAGE }] } } } },
             },
         };
         const api = kubectlTry(env, ["create", "--dry-run=server", "-f", "-"], JSON.stringify(cron));
@@ -149,9 +158,9 @@ describe("e2e: operator safety on a local kube-apiserver", function () {
     it("a new storage class is refused at preview and at up, naming the key and the steps; nothing changes and the data is still there", async function () {
         const claim = getJson(env, ["-n", NAMESPACE, "get", "pvc", "bots-data"]);
         assert.strictEqual(claim.status.phase, "Bound");
-        // Data on the volume: a file in the bound PV's directory (hostPath of the local pool).
+        // Data on the volume: a file in the bound PV's directory (a local volume of the node's pool).
         const pv = getJson(env, ["get", "pv", claim.spec.volumeName]);
-        const marker = path.join(pv.spec.hostPath.path, "botssys-marker.edi");
+        const marker = path.join((pv.spec.local ?? pv.spec.hostPath).path, "botssys-marker.edi");
         fs.writeFileSync(marker, "ISA*00*...~ (EDI data that must survive)\n");
         const before = versions();
 
