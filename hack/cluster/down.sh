@@ -20,22 +20,6 @@ for a in "$@"; do
   esac
 done
 
-stop() {
-  local name=$1 pid i
-  pid="$(running_pid "$name")" || { rm -f "$RUN/$name.pid"; return 0; }
-  clog "stopping $name (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 150; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    clog "$name did not stop in 15s; killing"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$RUN/$name.pid"
-}
-
 # The real node first (its pods, containerd, namespaces, link, cgroups).
 bash "$CLUSTER_SCRIPTS/node-down.sh"
 if [ -d "$RUN" ]; then

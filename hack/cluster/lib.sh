@@ -80,6 +80,23 @@ running_pid() {
   echo "$pid"
 }
 
+# stop <name> [cmdline match]: TERM, wait up to 15 s, then KILL.
+stop() {
+  local name=$1 pid i
+  pid="$(running_pid "$name" "${2:-$1}")" || { rm -f "$RUN/$name.pid"; return 0; }
+  clog "stopping $name (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 150; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    clog "$name did not stop in 15s; killing"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$RUN/$name.pid"
+}
+
 # ctr against the node's containerd, in its mount namespace (pod images live
 # in containerd's "k8s.io" namespace).
 node_ctr() {
