@@ -1,20 +1,9 @@
 import * as assert from "assert";
 import { ConfigError } from "../../components/config/config";
-import { configFor, runStack } from "../support/harness";
-import { recorded } from "../support/mocks";
+import { configFor } from "../support/harness";
+import { BadConfigCase, assertRefused } from "../support/bad-config";
 
-interface BadCase {
-    what: string;
-    stack?: string;
-    set?: Record<string, string>;
-    secrets?: Record<string, string>;
-    unset?: string[];
-    /** The key the message must name, and fragments it must contain (value and what is allowed). */
-    key: string;
-    expect: string[];
-}
-
-const BAD: BadCase[] = [
+const BAD: BadConfigCase[] = [
     { what: "a cron schedule with six fields", set: { engineSchedule: "0 */5 * * * *" }, key: "engineSchedule", expect: ['"0 */5 * * * *"', "5-field cron"] },
     { what: "a cron minute out of range", set: { engineSchedule: "61 * * * *" }, key: "engineSchedule", expect: ['"61 * * * *"', "@hourly"] },
     { what: "a storage size without unit grammar", set: { storageSize: "20 gigs" }, key: "storageSize", expect: ['"20 gigs"', "512Mi or 2Gi"] },
@@ -49,23 +38,7 @@ const BAD: BadCase[] = [
 describe("stack configuration", () => {
     describe("bad input fails before any resource is registered, naming key, value and what is allowed", () => {
         for (const c of BAD) {
-            it(c.what, async () => {
-                const before = recorded.length;
-                let error: unknown;
-                try {
-                    await runStack({ stack: c.stack ?? "dev", set: c.set, secrets: c.secrets, unset: c.unset });
-                } catch (e) {
-                    error = e;
-                }
-                assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-                const line = error.issues.find((i) => i.startsWith(`bots-edi-deploy:${c.key} = `));
-                assert.ok(line, `no issue names bots-edi-deploy:${c.key}; issues:\n${error.issues.join("\n")}`);
-                for (const fragment of c.expect) {
-                    assert.ok(line.includes(fragment), `issue "${line}" lacks "${fragment}"`);
-                }
-                assert.match(error.message, /nothing was created or changed/);
-                assert.strictEqual(recorded.length, before, "resources were registered despite bad config");
-            });
+            it(c.what, () => assertRefused(c));
         }
     });
 

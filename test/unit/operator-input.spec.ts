@@ -1,23 +1,13 @@
 import * as assert from "assert";
 import { ConfigError, parseConfig } from "../../components/config/config";
 import { StackRun, T, configFor, ofType, one, runStack, stackFileValues } from "../support/harness";
-import { PROJECT, recorded } from "../support/mocks";
+import { BadConfigCase, assertRefused } from "../support/bad-config";
+import { PROJECT } from "../support/mocks";
 
 // Values as an operator would mistype them, each refused before any resource with the key, the
 // value and the rule; and edge cases Kubernetes, Django and Bots accept, each applied as given.
 
-interface Bad {
-    what: string;
-    stack?: string;
-    set?: Record<string, string>;
-    secrets?: Record<string, string>;
-    unset?: string[];
-    key: string;
-    /** Fragments the message must contain: the value as shown and the rule. */
-    expect: string[];
-}
-
-const BAD: Bad[] = [
+const BAD: BadConfigCase[] = [
     // Kubernetes names
     { what: "the cluster's system namespace", set: { namespace: "kube-system" }, key: "namespace", expect: ['"kube-system"', "reserved by Kubernetes", "control-plane"] },
     { what: "the default namespace", set: { namespace: "default" }, key: "namespace", expect: ['"default"', "reserved by Kubernetes"] },
@@ -88,22 +78,7 @@ const BAD: Bad[] = [
 
 describe("operator input: mistyped values are refused before any resource, naming key, value and rule", () => {
     for (const c of BAD) {
-        it(c.what, async () => {
-            const before = recorded.length;
-            let error: unknown;
-            try {
-                await runStack({ stack: c.stack ?? "dev", set: c.set, secrets: c.secrets, unset: c.unset });
-            } catch (e) {
-                error = e;
-            }
-            assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-            const line = error.issues.find((i) => i.startsWith(`bots-edi-deploy:${c.key} = `));
-            assert.ok(line, `no issue names bots-edi-deploy:${c.key}; issues:\n${error.issues.join("\n")}`);
-            for (const fragment of c.expect) {
-                assert.ok(line.includes(fragment), `issue "${line}" lacks "${fragment}"`);
-            }
-            assert.strictEqual(recorded.length, before, "resources were registered despite bad config");
-        });
+        it(c.what, () => assertRefused(c));
     }
 
     it("counts at least 30 operator mistypes", () => {
