@@ -185,6 +185,7 @@ export class BotsApp extends pulumi.ComponentResource {
                 backoffLimit: e.backoffLimit,
                 successfulJobsHistory: e.successfulJobsHistory,
                 failedJobsHistory: e.failedJobsHistory,
+                jobTtlSeconds: e.jobTtlSeconds,
                 terminationGraceSeconds: e.terminationGraceSeconds,
                 resources: e.resources,
                 dependsOn: afterInit,

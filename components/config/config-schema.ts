@@ -284,6 +284,12 @@ export const rawConfigSchema = z
         engineBackoffLimit: integer(1, 0, 6, "Retries of a run that failed with a system error (exit 1). Exit codes 2 and 3 are never retried."),
         engineSuccessfulJobsHistory: integer(3, 0, 100, "Finished engine Jobs kept."),
         engineFailedJobsHistory: integer(3, 0, 100, "Failed engine Jobs kept."),
+        engineJobTtlSeconds: integer(
+            3600,
+            0,
+            604800,
+            "Seconds a finished engine Job and its pod are kept, whatever the history limits say. A finished pod keeps the data claim in use (pvc-protection: a deleted claim stays Terminating) and holds the run's logs; 0 deletes them as soon as the run ends.",
+        ),
         engineTerminationGraceSeconds: integer(120, 0, 3600, "Grace period of an engine pod, so a translation in progress can finish."),
         ...resources("engine", "the engine container", { cpuRequest: "200m", memoryRequest: "512Mi", cpuLimit: "2", memoryLimit: "2Gi" }),
 

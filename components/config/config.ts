@@ -64,6 +64,8 @@ export interface EngineConfig {
     backoffLimit: number;
     successfulJobsHistory: number;
     failedJobsHistory: number;
+    /** Seconds a finished engine Job (and its pod) is kept before Kubernetes deletes it. */
+    jobTtlSeconds: number;
     terminationGraceSeconds: number;
     resources: Resources;
 }
@@ -334,6 +336,7 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
             backoffLimit: c.engineBackoffLimit,
             successfulJobsHistory: c.engineSuccessfulJobsHistory,
             failedJobsHistory: c.engineFailedJobsHistory,
+            jobTtlSeconds: c.engineJobTtlSeconds,
             terminationGraceSeconds: c.engineTerminationGraceSeconds,
             resources: resourcesOf(c, "engine"),
         },

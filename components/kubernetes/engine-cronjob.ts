@@ -29,6 +29,11 @@ export interface EngineCronJobArgs {
     successfulJobsHistory: number;
     /** Failed Jobs kept. */
     failedJobsHistory: number;
+    /**
+     * Seconds after it finishes that a Job and its pod are deleted, whatever the history limits
+     * say (the Job's ttlSecondsAfterFinished); 0 deletes them at once.
+     */
+    jobTtlSeconds: number;
     /** Time given to a running engine on shutdown (seconds). */
     terminationGraceSeconds: number;
     /** Requests and limits of the engine container. */
@@ -66,6 +71,11 @@ export class EngineCronJob extends pulumi.ComponentResource {
                         spec: {
                             backoffLimit: args.backoffLimit,
                             activeDeadlineSeconds: args.activeDeadlineSeconds,
+                            // A finished pod still names the data claim, so pvc-protection keeps a
+                            // deleted claim Terminating while it exists; the history limits alone
+                            // would keep up to successful + failed pods for good. The CronJob owns
+                            // these Jobs (not Pulumi), so the cluster deleting them is no drift.
+                            ttlSecondsAfterFinished: args.jobTtlSeconds,
                             podFailurePolicy: {
                                 rules: [
                                     {

@@ -83,6 +83,7 @@ describe("stack configuration", () => {
         assert.strictEqual(c.database.port, 5432);
         assert.strictEqual(c.bots.env, "dev", "botsEnv defaults to the stack name");
         assert.deepStrictEqual(c.engine.args, ["--new"]);
+        assert.strictEqual(c.engine.jobTtlSeconds, 3600);
     });
 
     it("always allows the probe host and the service names, and trusts the ingress origin with its scheme", () => {

@@ -51,6 +51,10 @@ const BAD: BadConfigCase[] = [
     { what: "a Django time zone in capitals", set: { timeZone: "ETC/UTC" }, key: "timeZone", expect: ['"ETC/UTC"', "Etc/UTC"] },
     { what: "a time zone abbreviation", set: { timeZone: "CEST" }, key: "timeZone", expect: ['"CEST"', "IANA time zone"] },
     { what: "a UTC offset as time zone", set: { engineTimeZone: "UTC+2" }, key: "engineTimeZone", expect: ['"UTC+2"', "IANA time zone"] },
+    // Engine Job history
+    { what: "a negative engine Job TTL", set: { engineJobTtlSeconds: "-1" }, key: "engineJobTtlSeconds", expect: ['"-1"', "whole number from 0 to 604800"] },
+    { what: "an engine Job TTL beyond a week", set: { engineJobTtlSeconds: "604801" }, key: "engineJobTtlSeconds", expect: ['"604801"', "whole number from 0 to 604800"] },
+    { what: "an engine Job TTL as a duration (1h)", set: { engineJobTtlSeconds: "1h" }, key: "engineJobTtlSeconds", expect: ['"1h"', "whole number from 0 to 604800"] },
     // Django and Bots
     { what: "an allowed host with a port", set: { allowedHosts: '["edi.example.com:8443"]' }, key: "allowedHosts", expect: ['"edi.example.com:8443"', "no scheme, port or path"] },
     { what: "an allowed host with a scheme", set: { allowedHosts: '["https://edi.example.com"]' }, key: "allowedHosts", expect: ['"https://edi.example.com"'] },
@@ -171,6 +175,11 @@ const GOOD: Good[] = [
     { what: "a schedule with names, a stepped range and a list", set: { engineSchedule: "0/30 8-18/2 ? JAN-jun mon-fri,SUN" }, check: (r) => assert.strictEqual(one(r, T.cronJob).inputs.spec.schedule, "0/30 8-18/2 ? JAN-jun mon-fri,SUN") },
     { what: "@every with a Go duration", set: { engineSchedule: "@every 1h30m" }, check: (r) => assert.strictEqual(one(r, T.cronJob).inputs.spec.schedule, "@every 1h30m") },
     { what: "a minute step of 59", set: { engineSchedule: "*/59 * * * *" }, check: (r) => assert.strictEqual(one(r, T.cronJob).inputs.spec.schedule, "*/59 * * * *") },
+    {
+        what: "an engine Job TTL of 0 (delete the finished Job and its pod at once)",
+        set: { engineJobTtlSeconds: "0" },
+        check: (r) => assert.strictEqual(one(r, T.cronJob).inputs.spec.jobTemplate.spec.ttlSecondsAfterFinished, 0),
+    },
     { what: "a tz alias the database keeps (Asia/Calcutta)", set: { engineTimeZone: "Asia/Calcutta" }, check: (r) => assert.strictEqual(one(r, T.cronJob).inputs.spec.timeZone, "Asia/Calcutta") },
     { what: "Etc/GMT-14 for Django", set: { timeZone: "Etc/GMT-14" }, check: (r) => assert.strictEqual(settings(r).TIME_ZONE, "Etc/GMT-14") },
     { what: "a sender with a display name", set: { emailFrom: "Bots EDI <bots@edi.example.com>" }, check: (r) => assert.strictEqual(settings(r).SERVER_EMAIL, "Bots EDI <bots@edi.example.com>") },

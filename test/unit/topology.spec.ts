@@ -179,7 +179,7 @@ describe("topology", () => {
         }
     });
 
-    it("schedules the engine: Forbid, deadlines, history, time zone, suspend, no retry on exit 2 and 3", () => {
+    it("schedules the engine: Forbid, deadlines, history and its TTL, time zone, suspend, no retry on exit 2 and 3", () => {
         const cron = one(dev, T.cronJob).inputs;
         assert.strictEqual(cron.spec.schedule, "*/2 * * * *");
         assert.strictEqual(one(prod, T.cronJob).inputs.spec.schedule, "*/5 * * * *");
@@ -190,6 +190,7 @@ describe("topology", () => {
         assert.strictEqual(cron.spec.timeZone, "Etc/UTC");
         assert.strictEqual(cron.spec.suspend, false);
         const job = cron.spec.jobTemplate.spec;
+        assert.strictEqual(job.ttlSecondsAfterFinished, 3600, "finished engine Jobs do not hold the data claim for good");
         assert.strictEqual(job.activeDeadlineSeconds, 3000);
         assert.strictEqual(job.backoffLimit, 1);
         assert.strictEqual(job.template.spec.restartPolicy, "Never");
@@ -202,6 +203,12 @@ describe("topology", () => {
         assert.deepStrictEqual(engine.args, ["engine", "--new"]);
         assert.strictEqual(engine.command, undefined, "keeps the image's ENTRYPOINT (tini)");
         assert.strictEqual(job.template.spec.terminationGracePeriodSeconds, 120);
+    });
+
+    it("deletes finished engine Jobs after engineJobTtlSeconds; the init Job keeps none", async () => {
+        const run = await runStack({ stack: "dev", set: { engineJobTtlSeconds: "600" } });
+        assert.strictEqual(one(run, T.cronJob).inputs.spec.jobTemplate.spec.ttlSecondsAfterFinished, 600);
+        assert.strictEqual(one(run, T.job).inputs.spec.ttlSecondsAfterFinished, undefined, "Pulumi owns the init Job: a TTL would delete it from under the state");
     });
 
     it("passes engine route ids positionally and honours suspend and time zone", async () => {
