@@ -59,6 +59,9 @@ setup_network() {
     in_node ip link set "$VETH_NODE" up
     in_node ip link set lo up
   fi
+  # The node has no default route: without a route for the Service range, a connection from the
+  # node itself to a ClusterIP fails (ENETUNREACH) before kube-proxy's DNAT in OUTPUT can rewrite it.
+  in_node ip route replace "$SERVICE_CIDR" dev "$VETH_NODE"
   # Both are settings of the node's network namespace only.
   in_node sysctl -qw net.ipv4.ip_forward=1
   in_node sysctl -qw net.bridge.bridge-nf-call-iptables=1

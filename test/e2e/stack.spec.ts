@@ -4,7 +4,10 @@
 //
 // The dev stack's own settings (Pulumi.dev.yaml) are deployed as operators run it, pointed at the
 // local cluster: kubeContext/kubeconfig, the local RWX StorageClass, and the image built from
-// docker/ (BOTS_E2E_IMAGE, built by run.sh) loaded into the node and deployed by digest. Its
+// docker/ (BOTS_E2E_IMAGE, built by run.sh from the operators' Bots 4 tree with the plugin
+// demo/my_first_plugin) loaded into the node and deployed by digest, its route activated through
+// botsActivateRoutes. The engine schedule is suspended: the tests start engine runs themselves, so
+// the counts they read are their own. Its
 // PostgreSQL host postgres.databases-dev.svc.cluster.local is a Service (no selector) in front of
 // a PostgreSQL server this tier starts on the machine's side of the node link; its password is
 // the existing Secret bots-db-dev, as Pulumi.dev.yaml says.
@@ -29,7 +32,9 @@ import {
     loadImage,
     notContained,
     portForward,
+    requestLoop,
     selectStack,
+    serviceRelay,
     sh,
     stepsOf,
     toolEnv,
@@ -42,6 +47,21 @@ const PG_PORT = 55433;
 const DB_NAMESPACE = "databases-dev";
 const DB_SERVICE = "postgres";
 const DB_HOST = `${DB_SERVICE}.${DB_NAMESPACE}.svc.cluster.local`;
+/** The plugin baked into the image by run.sh, its route, and what one engine run over its samples gives (../shared/upstream/README.md). */
+const PLUGIN = { name: "my_first_plugin", route: "myfirstroute", received: 3, ok: 3, sent: 1 };
+/** The dev stack's botsenv on the data volume, as the pods mount it. */
+const BOTSENV_DIR = "/home/bots/.bots/env/dev";
+const OUTBOX = `${BOTSENV_DIR}/botssys/outfile/${PLUGIN.name}`;
+
+/** received / without errors / sent from bots-engine's run report. */
+function engineCounts(output: string): { received: number; ok: number; sent: number } {
+    const n = (re: RegExp) => Number(re.exec(output)?.[1] ?? NaN);
+    return {
+        received: n(/(\d+) files received\/processed in run/),
+        ok: n(/(\d+) files without errors/),
+        sent: n(/(\d+) files send in run/),
+    };
+}
 
 describe("e2e: dev stack on a real node", function () {
     this.timeout(20 * 60 * 1000);
@@ -214,7 +234,10 @@ describe("e2e: dev stack on a real node", function () {
             [`${PROJECT}:imageMode`]: { value: "existing" },
             [`${PROJECT}:imageRef`]: { value: IMAGE_A },
             [`${PROJECT}:storageClass`]: { value: "local-rwx" },
+            [`${PROJECT}:engineSuspend`]: { value: "true" },
         });
+        // A list key (type array in Pulumi.yaml): set by path, as `pulumi config set --path` does.
+        await dev.setConfig(`${PROJECT}:botsActivateRoutes[0]`, { value: PLUGIN.route }, true);
         ns = (await dev.getConfig(`${PROJECT}:namespace`)).value;
         // A namespace left over by an interrupted run would make the creates conflict.
         if (kubectlTry(env, ["get", "namespace", ns]).ok) {
@@ -315,6 +338,9 @@ describe("e2e: dev stack on a real node", function () {
         const logs = kubectl(env, ["-n", ns, "logs", `job/${jobName}`]);
         assert.match(logs, new RegExp(`init-db: database django\\.db\\.backends\\.postgresql(_psycopg2)? ${DB_HOST.replace(/\./g, "\\.")} bots_dev`), logs);
         assert.match(logs, /init-db: superuser 'admin' created/, logs);
+        // The plugin baked into the image, installed by the init Job, its route activated as configured.
+        assert.match(logs, new RegExp(`plugin ${PLUGIN.name}: installed \\(sha256 [0-9a-f]{12}\\): \\d+ files`), logs);
+        assert.match(logs, new RegExp(`routes active: ${PLUGIN.route};`), logs);
         assert.match(logs, /init-db: done/, logs);
         // The tables are in the tier's server, the one behind DB_HOST, not anywhere else.
         const tables = pg("psql", "bots_dev", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('ta', 'mutex', 'persist', 'uniek', 'routes', 'django_migrations')");
@@ -414,9 +440,17 @@ describe("e2e: dev stack on a real node", function () {
         assert.deepStrictEqual(podsAfter, podsBefore, "the same pods");
     });
 
-    it("a Job created from the engine CronJob runs bots-engine to completion on the shared volume", async function () {
+    /** Files in the plugin's out-channel directory, listed by a web pod (not the pod that wrote them). */
+    function outbox(): string[] {
+        const web = podsOf("web").find((p: Json) => !p.metadata.deletionTimestamp);
+        const out = kubectl(env, ["-n", ns, "exec", web.metadata.name, "--", "sh", "-c", `mkdir -p ${OUTBOX} && ls -1 ${OUTBOX}`]);
+        return out.split("\n").filter((l) => l.trim() !== "");
+    }
+
+    it("a Job created from the engine CronJob translates the plugin's samples with the image tier's counts; another pod reads the result", async function () {
         const name = "e2e-engine-run";
         kubectlTry(env, ["-n", ns, "delete", "job", name, "--wait=true"]);
+        const before = outbox();
         kubectl(env, ["-n", ns, "create", "job", name, "--from=cronjob/bots-engine"]);
         await waitFor(`Job ${name} finished`, () => {
             const j = live("batch/v1", "Job", name, ns);
@@ -426,8 +460,46 @@ describe("e2e: dev stack on a real node", function () {
         const logs = kubectl(env, ["-n", ns, "logs", `job/${name}`]);
         assert.ok((j.status.conditions ?? []).some((c: Json) => c.type === "Complete" && c.status === "True"), `engine Job: ${JSON.stringify(j.status)}\n${logs}`);
         const pod = getJson(env, ["-n", ns, "get", "pods", "-l", `job-name=${name}`]).items[0];
+        assert.strictEqual(pod.spec.nodeName, REAL_NODE);
         assert.strictEqual(pod.status.containerStatuses[0].state.terminated.exitCode, 0);
+        const got = engineCounts(logs);
+        process.stdout.write(`      (engine run: ${got.received} received, ${got.ok} ok, ${got.sent} sent, exit 0)\n`);
+        assert.deepStrictEqual(got, { received: PLUGIN.received, ok: PLUGIN.ok, sent: PLUGIN.sent }, logs.slice(-3000));
+
+        // What the engine pod sent, read back from the shared volume by a web pod.
+        const written = outbox().filter((f) => !before.includes(f));
+        assert.strictEqual(written.length, PLUGIN.sent, `new files in ${OUTBOX}: ${written.join(", ")}`);
+        const web = podsOf("web").find((p: Json) => !p.metadata.deletionTimestamp);
+        const fixed = kubectl(env, ["-n", ns, "exec", web.metadata.name, "--", "cat", `${OUTBOX}/${written[0]}`]);
+        // The fixed-record format of the plugin's mapping, one HEA record per order of the samples.
+        assert.match(fixed, /^HEAORDERSD96AUNEAN008 +8712345678906PARTNER2 +ORDT0000000004-1 /m, fixed.slice(0, 500));
         kubectl(env, ["-n", ns, "delete", "job", name, "--wait=false"]);
+    });
+
+    it("the worker's directory monitor picks up a file dropped into its watched inbox and its job queue runs the engine", async function () {
+        // bots.ini [dirmonitor1] watches botssys/infile; Bots 4 matches files directly in it, and its
+        // route is empty: the queued engine run takes every active route (the plugin's re-reads its samples).
+        const queueLog = `${BOTSENV_DIR}/botssys/logging/jobqueue/jobqueue.log`;
+        const worker = podsOf("worker").find((p: Json) => !p.metadata.deletionTimestamp);
+        const jobLines = () =>
+            kubectl(env, ["-n", ns, "exec", worker.metadata.name, "-c", "jobqueue", "--", "sh", "-c", `cat ${queueLog} 2>/dev/null || true`])
+                .split("\n")
+                .filter((l) => /Added job \d+/.test(l));
+        const jobsBefore = jobLines().length;
+        const before = outbox();
+        const dropped = `${BOTSENV_DIR}/botssys/infile/e2e-${crypto.randomBytes(4).toString("hex")}.edi`;
+        // Written by a web pod: the worker pod sees it through the shared volume.
+        const web = podsOf("web").find((p: Json) => !p.metadata.deletionTimestamp);
+        kubectl(env, ["-n", ns, "exec", "-i", web.metadata.name, "--", "sh", "-c", `cat > ${dropped}`], "UNA:+.? '\n");
+        try {
+            const added = await waitFor("the job queue got the dirmonitor's engine job", () => jobLines().length > jobsBefore, 60_000, 1000).then(() => jobLines().slice(jobsBefore));
+            assert.match(added[0], /bots-engine/, added.join("\n"));
+            await waitFor("the queued engine run wrote to the outbox", () => outbox().length > before.length, 180_000, 2000);
+            const written = outbox().filter((f) => !before.includes(f));
+            assert.strictEqual(written.length, PLUGIN.sent, `new files in ${OUTBOX}: ${written.join(", ")}`);
+        } finally {
+            kubectl(env, ["-n", ns, "exec", web.metadata.name, "--", "rm", "-f", dropped]);
+        }
     });
 
     it("Pod Security admission (restricted) accepts every pod of the stack and rejects a privileged one", async function () {
@@ -494,7 +566,27 @@ describe("e2e: dev stack on a real node", function () {
         await dev.preview({ expectNoChanges: true });
     });
 
-    it("a new image digest replaces the init Job and rolls the workloads", async function () {
+    /** A request loop through the web Service (relayed from 127.0.0.1), run around `during`. */
+    async function serving(during: () => Promise<void>): Promise<void> {
+        const svc = (await dev.outputs()).webServiceName.value as string;
+        const relay = await serviceRelay(env, ns, svc, 8080);
+        try {
+            const loop = requestLoop(relay.port, "/login/");
+            let res;
+            try {
+                await during();
+            } finally {
+                res = await loop.stop();
+            }
+            process.stdout.write(`      (${res.requests} requests to the Service in ${res.seconds.toFixed(1)}s: ${JSON.stringify(res.byStatus)}, ${res.failures.length} failed)\n`);
+            assert.deepStrictEqual(res.failures, [], "every request to the Service was answered with 200");
+            assert.ok(res.requests >= 20, `the loop ran (${res.requests} requests)`);
+        } finally {
+            relay.stop();
+        }
+    }
+
+    it("a new image digest replaces the init Job and rolls the workloads with zero failed requests to the Service", async function () {
         const before = await dev.outputs();
         const oldJob = before.initJobName.value as string;
         const oldRs = new Set(getJson(env, ["-n", ns, "get", "replicasets"]).items.map((r: Json) => r.metadata.name));
@@ -515,7 +607,10 @@ describe("e2e: dev stack on a real node", function () {
             "kubernetes:batch/v1:CronJob",
         ]);
 
-        await dev.up({ onOutput: log });
+        await serving(async () => {
+            await dev.up({ onOutput: log });
+            await waitFor("the rollout", deploymentsAvailable, 180_000);
+        });
         const after = await dev.outputs();
         assert.strictEqual(after.imageRef.value, IMAGE_B);
         const newJob = after.initJobName.value as string;
@@ -538,6 +633,19 @@ describe("e2e: dev stack on a real node", function () {
         for (const p of running) {
             assert.deepStrictEqual(images(p.spec), images(p.spec).map(() => IMAGE_B), `pod ${p.metadata.name}`);
         }
+    });
+
+    it("deleting a web pod is survived: the Service keeps answering and the Deployment replaces it", async function () {
+        const pods = podsOf("web").filter((p: Json) => !p.metadata.deletionTimestamp);
+        assert.strictEqual(pods.length, 2, "two web replicas (the config change above)");
+        const victim = pods[0].metadata.name;
+        await serving(async () => {
+            // Let the loop see both pods serve first.
+            await new Promise((r) => setTimeout(r, 3000));
+            kubectl(env, ["-n", ns, "delete", "pod", victim, "--wait=true"]);
+            await waitFor("the replacement web pod", () => deploymentsAvailable() && podsOf("web").every((p: Json) => p.metadata.name !== victim), 180_000);
+            await new Promise((r) => setTimeout(r, 3000));
+        });
     });
 
     /** Deployment name -> images and ready replicas, to show a failed up left the workloads alone. */

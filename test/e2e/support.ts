@@ -4,6 +4,7 @@
 import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
@@ -278,10 +279,10 @@ export async function portForward(
     return { port, stop: () => child.kill("SIGTERM") };
 }
 
-/** GET on 127.0.0.1 with a Host header; resolves with the status and body. */
+/** GET on 127.0.0.1 with a Host header, on a connection of its own; resolves with the status and body. */
 export function httpGet(port: number, urlPath: string, host = "localhost"): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
-        const req = http.get({ host: "127.0.0.1", port, path: urlPath, headers: { Host: host }, timeout: 10_000 }, (res) => {
+        const req = http.get({ host: "127.0.0.1", port, path: urlPath, headers: { Host: host }, timeout: 10_000, agent: false }, (res) => {
             let body = "";
             res.on("data", (d: Buffer) => (body += d.toString()));
             res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
@@ -289,4 +290,102 @@ export function httpGet(port: number, urlPath: string, host = "localhost"): Prom
         req.on("timeout", () => req.destroy(new Error(`GET ${urlPath} timed out`)));
         req.on("error", reject);
     });
+}
+
+/** The real node's network namespace (hack/cluster/lib.sh NODE_NETNS): kube-proxy's rules live there. */
+export const NODE_NETNS = "bots-node";
+
+/**
+ * A TCP relay from 127.0.0.1 (a free port) to a Service's ClusterIP: each connection is carried by
+ * socat into the node's network namespace and through kube-proxy, as a client in the cluster would
+ * reach the Service (a `kubectl port-forward` to a Service picks one pod and breaks with it).
+ */
+export async function serviceRelay(
+    env: Record<string, string>,
+    namespace: string,
+    service: string,
+    port: number,
+): Promise<{ port: number; stop(): void }> {
+    const clusterIp = kubectl(env, ["-n", namespace, "get", "service", service, "-o", "jsonpath={.spec.clusterIP}"]).trim();
+    const local = await new Promise<number>((resolve, reject) => {
+        const probe = net.createServer();
+        probe.once("error", reject);
+        probe.listen(0, "127.0.0.1", () => {
+            const p = (probe.address() as net.AddressInfo).port;
+            probe.close(() => resolve(p));
+        });
+    });
+    const child = spawn(
+        "socat",
+        [`TCP-LISTEN:${local},bind=127.0.0.1,fork,reuseaddr`, `EXEC:ip netns exec ${NODE_NETNS} socat STDIO TCP\\:${clusterIp}\\:${port}`],
+        { env, stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+        const up = await new Promise<boolean>((resolve) => {
+            const s = net.connect(local, "127.0.0.1", () => {
+                s.destroy();
+                resolve(true);
+            });
+            s.on("error", () => resolve(false));
+        });
+        if (up) {
+            break;
+        }
+        if (child.exitCode !== null || Date.now() > deadline) {
+            child.kill("SIGTERM");
+            throw new Error(`the relay to ${namespace}/${service} (${clusterIp}:${port}) did not start: ${err}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    return { port: local, stop: () => child.kill("SIGTERM") };
+}
+
+/** What a request loop saw: answered requests by status, and every failure with its time. */
+export interface LoopResult {
+    requests: number;
+    byStatus: Record<string, number>;
+    failures: string[];
+    seconds: number;
+}
+
+/**
+ * GETs urlPath on 127.0.0.1:port one request after another (a pause of pauseMs between them) until
+ * stop() is called, bounded by maxRequests and maxMs either way. A failure is an error or a status
+ * other than 200.
+ */
+export function requestLoop(
+    port: number,
+    urlPath: string,
+    { maxRequests = 3000, maxMs = 5 * 60_000, pauseMs = 100 } = {},
+): { stop(): Promise<LoopResult> } {
+    let stopped = false;
+    const t0 = Date.now();
+    const result: LoopResult = { requests: 0, byStatus: {}, failures: [], seconds: 0 };
+    const done = (async () => {
+        while (!stopped && result.requests < maxRequests && Date.now() - t0 < maxMs) {
+            result.requests++;
+            const at = ((Date.now() - t0) / 1000).toFixed(1);
+            try {
+                const r = await httpGet(port, urlPath);
+                result.byStatus[r.status] = (result.byStatus[r.status] ?? 0) + 1;
+                if (r.status !== 200) {
+                    result.failures.push(`${at}s: ${r.status} ${r.body.slice(0, 120)}`);
+                }
+            } catch (e) {
+                result.failures.push(`${at}s: ${(e as Error).message}`);
+            }
+            await new Promise((r) => setTimeout(r, pauseMs));
+        }
+        result.seconds = (Date.now() - t0) / 1000;
+        return result;
+    })();
+    return {
+        stop: async () => {
+            stopped = true;
+            return done;
+        },
+    };
 }
