@@ -6,8 +6,9 @@
 #      cached in ~/.cache/bots-edi-deploy, see hack/tools/build-all.sh);
 #   2. starts the local cluster with one real node (hack/cluster/up.sh; stop it
 #      with npm run cluster:down);
-#   3. builds the Bots image (npm run image:build) and loads it into the node, deployed
-#      by digest (hack/cluster/load-image.sh);
+#   3. builds the Bots image (npm run image:build: your Bots source tree and plugins
+#      with --bots-source/--plugin, else the end-of-life PyPI Bots 3.3.1) and loads it
+#      into the node, deployed by digest (hack/cluster/load-image.sh);
 #   4. creates or selects the stack "local" on a self-managed file backend in
 #      ~/.cache/bots-edi-deploy/state, with passphrase-encrypted secrets, points
 #      it at the local cluster (SQLite on the data volume) and runs `pulumi up`;
@@ -15,7 +16,12 @@
 #      order into the running system and shows the CSV Bots translated it to;
 #   6. prints how to open the web UI from this machine and log in.
 #
-# Extra arguments go to `pulumi up` (e.g. --diff). Environment:
+#   npm run up:local -- [--bots-source DIR] [--plugin DIR ...] [--activate ROUTE ...] [pulumi up args]
+#   --bots-source DIR   a Bots 4 source tree (the operators' fork), built into the image
+#   --plugin DIR        a plugin folder (botsindex.json, usersys/, botssys/) baked in; repeatable
+#   --activate ROUTE    a route id the init Job activates (botsActivateRoutes); repeatable;
+#                       default: every route of the --plugin folders
+# Other arguments go to `pulumi up` (e.g. --diff). Environment:
 #   PULUMI_CONFIG_PASSPHRASE[_FILE]  passphrase of the local stack; default: a
 #                                    random one kept in <state>/passphrase
 #   BOTS_STATE_DIR                   backend directory (default ~/.cache/bots-edi-deploy/state)
@@ -44,12 +50,40 @@ IMAGE="${BOTS_LOCAL_IMAGE:-bots-edi:local}"
 BASE_IMAGE="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-amd64}"
 
 say() { printf '\n==> %s\n' "$*"; }
+die() { printf 'up:local: %s\n' "$*" >&2; exit 2; }
+
+build_args=()
+plugins=()
+routes=()
+up_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --bots-source|--plugin|--activate)
+      [ $# -ge 2 ] || die "$1 needs a value"
+      case "$1" in
+        --bots-source) build_args+=(--bots-source "$2") ;;
+        --plugin) build_args+=(--plugin "$2"); plugins+=("$2") ;;
+        --activate) routes+=("$2") ;;
+      esac
+      shift 2 ;;
+    *) up_args+=("$1"); shift ;;
+  esac
+done
+for p in "${plugins[@]}"; do
+  [ -f "$p/botsindex.json" ] || die "--plugin $p: no botsindex.json (a Bots plugin folder has one)"
+done
 kc() { kubectl --kubeconfig "$BOTS_KUBECONFIG" --context "$BOTS_KUBE_CONTEXT" "$@"; }
 
 say "tools"
 bash hack/tools/build-all.sh
 say "cluster"
 BOTS_NODE=real BOTS_NO_BUILD=1 bash hack/cluster/up.sh
+# jq is one of the node's packages (hack/cluster/node-packages.sh).
+if [ ${#routes[@]} -eq 0 ]; then
+  for p in "${plugins[@]}"; do
+    mapfile -t -O "${#routes[@]}" routes < <(jq -r '.plugins.routes[]?.idroute' "$p/botsindex.json" | sort -u)
+  done
+fi
 say "node packages"
 bash scripts/bootstrap.sh
 
@@ -57,7 +91,7 @@ say "image $IMAGE (npm run image:build, base $BASE_IMAGE)"
 # shellcheck source=../hack/docker/buildkit.sh
 . hack/docker/buildkit.sh
 prepare_local_base "$BASE_IMAGE"
-IMAGE="$(bash scripts/image-build.sh --tag "$IMAGE" --base-image "$BOTS_BASE_IMAGE" | tail -n 1)"
+IMAGE="$(bash scripts/image-build.sh --tag "$IMAGE" --base-image "$BOTS_BASE_IMAGE" "${build_args[@]}" | tail -n 1)"
 IMAGE_REF="$(bash hack/cluster/load-image.sh "$IMAGE")"
 
 mkdir -p "$STATE"
@@ -93,6 +127,11 @@ cfg kubeconfig "$BOTS_KUBECONFIG"
 cfg storageClass local-rwx
 cfg imageMode existing
 cfg imageRef "$IMAGE_REF"
+# A list key (type array in Pulumi.yaml): replaced as a whole, one element per route.
+pulumi config rm --config-file "$CONFIG_FILE" --stack "$STACK" botsActivateRoutes >/dev/null 2>&1 || true
+for i in "${!routes[@]}"; do
+  cfg --path "botsActivateRoutes[$i]" "${routes[$i]}"
+done
 # Defaults for trying it out; `pulumi config set --config-file ...` overrides them.
 cfg_default namespace bots-edi-local
 cfg_default storageSize 1Gi
@@ -102,7 +141,7 @@ cfg_default podSecurityVersion latest
 
 say "pulumi up"
 # --refresh: after `cluster:down --wipe` the stack's objects are gone; refresh lets up recreate them.
-pulumi up --yes --refresh --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
+pulumi up --yes --refresh --stack "$STACK" --config-file "$CONFIG_FILE" "${up_args[@]}"
 out() { pulumi stack output "$1" --stack "$STACK"; }
 NS="$(out namespace)"
 
