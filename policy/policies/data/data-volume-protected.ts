@@ -1,5 +1,6 @@
 // The shared EDI data volume survives `pulumi destroy` and its removal from the program in
-// protected stacks.
+// protected stacks. The program protects the claim on every stack except in a run that
+// acknowledges a data volume change; in a protected stack this policy stops that run too.
 import { mandatory } from "../../lib/pod-specs";
 import { PVC_TYPE, describe, peek, stackOfUrn } from "../../lib/resources";
 
@@ -29,7 +30,9 @@ export const dataVolumeProtected = mandatory(
             const rwx = Array.isArray(modes) && modes.includes("ReadWriteMany") ? " (ReadWriteMany data volume)" : "";
             reportViolation(
                 `${describe(args.type, args.props, args.name)}${rwx} is not protected in stack ${stack}: ` +
-                    "set protectData: true so `pulumi destroy` and a removed resource cannot delete the EDI data",
+                    "the program unprotects the claim only in a run that acknowledges a data volume change (dataVolumeChangeAcknowledged); " +
+                    "in this stack such a run also needs the stack left out of protectedStacks (--policy-pack-config) for that one run, " +
+                    'after the steps of docs/configuration.md, "Changing the data volume"',
             );
         }
     },
