@@ -1,7 +1,8 @@
 // End to end, operator safety (issue 10): the real Pulumi CLI and program against the local
 // kube-apiserver (hack/cluster/up.sh). A value the API server refuses is refused by the preview
 // first, with the program's message; a config change that would replace the data claim of a
-// deployed stack is refused at preview and at up, nothing changes, and the data is still there.
+// deployed stack is refused at preview and at up, nothing changes, and the data is still there;
+// finished Job pods (engine history, the db-init Job) do not keep the claim once it is deleted.
 // Run with `npm run test:e2e` (test/e2e/run.sh); E2E_VERBOSE=1 streams Pulumi's output.
 import * as assert from "assert";
 import { spawnSync } from "child_process";
@@ -9,11 +10,13 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { E2eWorkspace, Json, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl, kubectlTry, loadImage, selectStack, toolEnv } from "./support";
+import { E2eWorkspace, Json, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl, kubectlTry, loadImage, selectStack, toolEnv, waitFor } from "./support";
 
 /** A digest reference for the dry-run probe only: the API server never pulls it. */
 const PROBE_IMAGE = `registry.local/edi/bots@sha256:${crypto.createHash("sha256").update("bots e2e operator safety").digest("hex")}`;
 const NAMESPACE = "bots-e2e-safety";
+/** databaseName of this spec's SQLite stack: a file in botssys/sqlitedb on the data volume. */
+const SQLITE_NAME = "bots_e2e_safety.sqlite3";
 
 describe("e2e: operator safety on a local kube-apiserver", function () {
     this.timeout(20 * 60 * 1000);
@@ -60,12 +63,17 @@ describe("e2e: operator safety on a local kube-apiserver", function () {
             [`${PROJECT}:namespace`]: { value: NAMESPACE },
             [`${PROJECT}:imageMode`]: { value: "existing" },
             [`${PROJECT}:imageRef`]: { value: image },
-            // The claim is what this spec is about; SQLite on it needs no database server.
+            // The claim is what this spec is about; SQLite on it needs no database server. A name of
+            // its own shows databaseName reaching the pods.
             [`${PROJECT}:databaseEngine`]: { value: "sqlite" },
+            [`${PROJECT}:databaseName`]: { value: SQLITE_NAME },
+            // The tests start engine runs themselves.
+            [`${PROJECT}:engineSuspend`]: { value: "true" },
         });
+        await dev.setConfig(`${PROJECT}:botsActivateRoutes[0]`, { value: "myfirstroute" }, true);
         // Deployed as a new operator would: no storageClass, so the cluster's default class.
         await dev.removeConfig(`${PROJECT}:storageClass`);
-        for (const key of ["databaseHost", "databaseName", "databaseUser", "databaseExistingSecret"]) {
+        for (const key of ["databaseHost", "databaseUser", "databaseExistingSecret"]) {
             await dev.removeConfig(`${PROJECT}:${key}`);
         }
         if (kubectlTry(env, ["get", "namespace", NAMESPACE]).ok) {
@@ -147,6 +155,25 @@ describe("e2e: operator safety on a local kube-apiserver", function () {
         assert.strictEqual(pvc.retainOnDelete, true);
     });
 
+    it("SQLite: the init Job made the database file databaseName names on the shared volume; the web pod and an engine run use it", async function () {
+        const claim = getJson(env, ["-n", NAMESPACE, "get", "pvc", "bots-data"]);
+        const pv = getJson(env, ["get", "pv", claim.spec.volumeName]);
+        const db = path.join((pv.spec.local ?? pv.spec.hostPath).path, "env", "dev", "botssys", "sqlitedb", SQLITE_NAME);
+        assert.ok(fs.existsSync(db), `${db} is not on the volume`);
+        const web = getJson(env, ["-n", NAMESPACE, "get", "pods", "-l", "app.kubernetes.io/component=web"]).items[0];
+        const settings = kubectl(env, ["-n", NAMESPACE, "exec", web.metadata.name, "--", "bots-entrypoint", "shell", "python3", "-c",
+            "from bots_runtime.bootstrap import init_bots; init_bots(quiet=True)\nfrom django.conf import settings; d = settings.DATABASES['default']; print(d['ENGINE'], d['NAME'])"]);
+        assert.match(settings.trim().split("\n").pop() ?? "", new RegExp(`^django\.db\.backends\.sqlite3 /home/bots/\.bots/env/dev/botssys/sqlitedb/${SQLITE_NAME.replace(/\./g, "\\.")}$`), settings);
+
+        const job = "e2e-sqlite-run";
+        kubectl(env, ["-n", NAMESPACE, "create", "job", job, "--from=cronjob/bots-engine"]);
+        await waitFor(`Job ${job} finished`, () =>
+            (getJson(env, ["-n", NAMESPACE, "get", "job", job]).status.conditions ?? []).some((c: Json) => ["Complete", "Failed"].includes(c.type) && c.status === "True"), 300_000);
+        const logs = kubectl(env, ["-n", NAMESPACE, "logs", `job/${job}`]);
+        assert.match(logs, /3 files received\/processed in run\.\s+3 files without errors,\s+1 files send in run/, logs.slice(-3000));
+        kubectl(env, ["-n", NAMESPACE, "delete", "job", job, "--wait=true"]);
+    });
+
     it("naming the class the claim already has is no change at all (it was a replace before)", async function () {
         await set("storageClass", "local-rwx");
         const res = await dev.preview({ expectNoChanges: true, onOutput: log });
@@ -189,5 +216,48 @@ describe("e2e: operator safety on a local kube-apiserver", function () {
 
         await set("storageClass", "local-rwx");
         await dev.preview({ expectNoChanges: true });
+    });
+
+    it("Job history does not keep the claim: engine Jobs go after engineJobTtlSeconds, and the migration's step 1 releases it at once", async function () {
+        // docs/configuration.md, "Changing the data volume", step 1: stop the writers.
+        await set("engineJobTtlSeconds", "10");
+        await set("webReplicas", "0");
+        await set("dirmonitorEnabled", "false");
+        await set("engineSuspend", "true");
+        await dev.up({ onOutput: log });
+        await waitFor("the web and worker pods gone", () =>
+            getJson(env, ["-n", NAMESPACE, "get", "pods", "-l", "app.kubernetes.io/component in (web,worker)"]).items.length === 0, 120_000);
+
+        // An engine run: its Job (a copy of the CronJob's template) deletes itself after the TTL.
+        const job = "e2e-history";
+        kubectl(env, ["-n", NAMESPACE, "create", "job", job, "--from=cronjob/bots-engine"]);
+        await waitFor(`Job ${job} complete`, () =>
+            (getJson(env, ["-n", NAMESPACE, "get", "job", job]).status.conditions ?? []).some((c: Json) => c.type === "Complete" && c.status === "True"), 300_000);
+        const done = Date.now();
+        await waitFor(`Job ${job} deleted by its TTL`, () => !kubectlTry(env, ["-n", NAMESPACE, "get", "job", job]).ok, 120_000, 500);
+        await waitFor(`the pod of ${job} deleted with it`, () =>
+            getJson(env, ["-n", NAMESPACE, "get", "pods", "-l", `job-name=${job}`]).items.length === 0, 60_000, 500);
+        process.stdout.write(`      (engine Job gone ${((Date.now() - done) / 1000).toFixed(1)}s after it completed; TTL 10s)\n`);
+
+        // The db-init Job has no TTL (Pulumi owns it): its finished pod still names the claim, and
+        // pvc-protection keeps a deleted claim Terminating while it does (as does any engine pod
+        // finished before the TTL was set).
+        kubectl(env, ["-n", NAMESPACE, "delete", "pvc", "bots-data", "--wait=false"]);
+        await new Promise((r) => setTimeout(r, 5000));
+        const held = getJson(env, ["-n", NAMESPACE, "get", "pvc", "bots-data"]);
+        assert.ok(held.metadata.deletionTimestamp, "the claim is being deleted");
+        const holders: string[] = getJson(env, ["-n", NAMESPACE, "get", "pods"]).items
+            .filter((p: Json) => (p.spec.volumes ?? []).some((v: Json) => v.persistentVolumeClaim?.claimName === "bots-data"))
+            .map((p: Json) => `${p.metadata.labels["app.kubernetes.io/component"]}:${p.status.phase}`);
+        assert.ok(holders.includes("db-init:Succeeded"), `the db-init Job's finished pod names the claim: ${holders.join(", ")}`);
+        for (const h of holders) {
+            assert.match(h, /^(engine|db-init):(Succeeded|Failed)$/, `only finished Job pods name the claim: ${holders.join(", ")}`);
+        }
+
+        // Step 1's command releases it.
+        const t0 = Date.now();
+        kubectl(env, ["-n", NAMESPACE, "delete", "pods", "-l", "app.kubernetes.io/name=bots,app.kubernetes.io/component in (engine,db-init)"]);
+        await waitFor("the claim deleted", () => !kubectlTry(env, ["-n", NAMESPACE, "get", "pvc", "bots-data"]).ok, 60_000, 500);
+        process.stdout.write(`      (claim released ${((Date.now() - t0) / 1000).toFixed(1)}s after step 1 deleted the finished pods)\n`);
     });
 });
