@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Runs the operator procedures of README.md ("Adding a stack", "Rollback") and of
-# docs/operations.md ("Destroy everything but the data") as written, against the local cluster
-# (hack/cluster), with a file:// backend and a scratch copy of the project, then checks what they
-# left in the cluster. Only what names a real environment differs from the documents: the local
-# cluster's kubeconfig, context and storage class, SQLite instead of a database server, a file
-# backend instead of S3, and two placeholder digests (kwok runs no container, so pulls nothing).
-# Every command is printed before its output ("$ pulumi ..."); docs/operations.md quotes it.
+# Runs the operator procedures of README.md ("Adding a stack", "Promotion", "Rollback") and of
+# docs/operations.md (policy preview, secret rotation, destroy, "Destroy everything but the
+# data") as written, against the local cluster's real node (hack/cluster), with a file:// backend
+# and a scratch copy of the project, then checks what they left in the cluster. Only what names a
+# real environment differs from the documents: the local cluster's kubeconfig, context and storage
+# class, SQLite instead of a database server, a file backend instead of S3, and the two image
+# digests: the Docker image BOTS_OPS_IMAGE (default: built with `npm run image:build`) and a
+# second digest of it (one label more), loaded into the node as registry.example.com/edi/bots.
+# Every command is printed before its output ("$ pulumi ..."), the kubeconfig's path as
+# <kubeconfig> and the home directory as ~; docs/operations.md quotes this output. The e2e tier
+# runs it (test/e2e/operations.spec.ts).
 #
 #   bash hack/docs/operations.sh      (BOTS_KEEP_CLUSTER=1 keeps a cluster this script started)
 set -euo pipefail
@@ -22,14 +26,22 @@ bash hack/tools/build-all.sh
 k() { kubectl --kubeconfig "$BOTS_KUBECONFIG" --context "$BOTS_KUBE_CONTEXT" "$@"; }
 started_cluster=0
 k get --raw /readyz >/dev/null 2>&1 || started_cluster=1
-BOTS_NO_BUILD=1 bash hack/cluster/up.sh
+BOTS_NODE=real BOTS_NO_BUILD=1 bash hack/cluster/up.sh
 bash hack/cluster/storage.sh >/dev/null
 
 STACK=staging
 NS=bots-edi-staging
-digest() { printf 'registry.example.com/edi/bots@sha256:%s' "$(printf '%s' "$1" | sha256sum | cut -c1-64)"; }
-IMAGE_A="$(digest 'release A')"
-IMAGE_B="$(digest 'release B')"
+# Two releases: the image and a second digest of it, named as the documents name them.
+image="${BOTS_OPS_IMAGE:-}"
+if [ -z "$image" ]; then
+  # shellcheck source=../docker/buildkit.sh
+  . hack/docker/buildkit.sh
+  prepare_local_base "${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-amd64}"
+  image="$(bash scripts/image-build.sh --tag bots-edi:ops --base-image "$BOTS_BASE_IMAGE" | tail -n 1)"
+fi
+printf 'FROM %s\nLABEL io.bots-edi.release=b\n' "$image" | DOCKER_BUILDKIT=0 docker build -q -t "$image-b" - >/dev/null
+IMAGE_A="$(bash hack/cluster/load-image.sh "$image" registry.example.com/edi/bots)"
+IMAGE_B="$(bash hack/cluster/load-image.sh "$image-b" registry.example.com/edi/bots)"
 
 # A scratch project: Pulumi.<stack>.yaml is written there, never into the work tree.
 work="$(mktemp -d "${TMPDIR:-/tmp}/bots-ops-project.XXXXXX")"
@@ -50,6 +62,8 @@ if k get namespace "$NS" >/dev/null 2>&1; then
 fi
 
 cd "$work"
+# What the documents quote carries no path of this machine.
+exec > >(sed -u -e "s|$BOTS_KUBECONFIG|<kubeconfig>|g" -e "s|$work|<project>|g" -e "s|$state|<state>|g" -e "s|$HOME|~|g") 2>&1
 export PULUMI_CONFIG_PASSPHRASE="bots-ops-check"
 # The documents' `pulumi up` and `destroy` ask for confirmation; this script answers yes.
 export PULUMI_SKIP_CONFIRMATIONS=true
@@ -79,11 +93,14 @@ run pulumi stack output --json
 say "docs/operations.md, Preview: the policy pack refuses unprotected data where it must be protected"
 printf '{ "data-volume-protected": { "protectedStacks": ["prod", "%s"] } }\n' "$STACK" >policy-config.json
 run cat policy-config.json
-run pulumi config set protectData false
+# The one run in which the program unprotects the claim: an acknowledged data volume change.
+run pulumi config set storageClass fast-rwx
+run pulumi config set dataVolumeChangeAcknowledged 'storageClass:local-rwx->fast-rwx'
 if run pulumi preview --policy-pack policy --policy-pack-config policy-config.json; then
   fail "the policy pack let an unprotected data volume through in $STACK"
 fi
-run pulumi config set protectData true
+run pulumi config set storageClass local-rwx
+run pulumi config rm dataVolumeChangeAcknowledged
 
 say "README.md, Promotion (a newer digest)"
 run pulumi config set imageRef "$IMAGE_B"
@@ -93,7 +110,7 @@ run pulumi up
 say "README.md, Rollback"
 history_cmd=(pulumi stack history --json -s "$STACK")
 filter='.[] | "\(.startTime) \(.result) \(.config["bots-edi-deploy:imageRef"].value // "-")"'
-printf '$ %s | jq -r %q\n' "${history_cmd[*]}" "$filter"
+printf "\$ %s | jq -r '%s'\n" "${history_cmd[*]}" "$filter"
 listing="$("${history_cmd[@]}" | jq -r "$filter")"
 printf '%s\n' "$listing"
 earlier="$(printf '%s\n' "$listing" | awk -v now="$IMAGE_B" '$2 == "succeeded" && $3 != now && $3 != "-" { print $3; exit }')"
@@ -118,7 +135,7 @@ say "docs/operations.md, Destroy everything but the data"
 pvc_uid="$(k -n "$NS" get pvc bots-data -o jsonpath='{.metadata.uid}')"
 ns_uid="$(k get namespace "$NS" -o jsonpath='{.metadata.uid}')"
 urns="$(pulumi stack export | jq -r '.deployment.resources[] | select(.protect) | .urn')"
-printf '$ pulumi stack export | jq -r %q\n%s\n' '.deployment.resources[] | select(.protect) | .urn' "$urns"
+printf "\$ pulumi stack export | jq -r '%s'\n%s\n" '.deployment.resources[] | select(.protect) | .urn' "$urns"
 while read -r urn; do
   run pulumi state unprotect "$urn"
 done <<<"$urns"
@@ -129,5 +146,5 @@ run pulumi stack rm "$STACK"
 left="$(k -n "$NS" get deployments,cronjobs,jobs,services,secrets,serviceaccounts -o name | grep -v '^serviceaccount/default$' || true)"
 [ -z "$left" ] || fail "destroy left: $left"
 run kubectl --kubeconfig "$BOTS_KUBECONFIG" --context "$BOTS_KUBE_CONTEXT" -n "$NS" get pvc
-echo
+say "done"
 echo "operations.sh: adding a stack, promotion, rollback and destroy-all-but-the-data ran as written"

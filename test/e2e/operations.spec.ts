@@ -1,0 +1,30 @@
+// The operator procedures as written (README.md and docs/operations.md), run by
+// hack/docs/operations.sh against the local cluster's real node: adding a stack, the policy
+// preview, promotion, rollback from the update history, a secret rotation, destroy of a protected
+// stack and "destroy everything but the data". The script checks the cluster after each
+// procedure and fails on the first difference; docs/operations.md quotes its output.
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import { REPO_ROOT, toolEnv } from "./support";
+
+describe("e2e: the operator procedures of the documents, as written", function () {
+    this.timeout(20 * 60 * 1000);
+
+    it("hack/docs/operations.sh runs every procedure to the end on the real node", function () {
+        const image = process.env.BOTS_E2E_IMAGE;
+        assert.ok(image, "BOTS_E2E_IMAGE names the Docker image to deploy (test/e2e/run.sh builds it)");
+        const t0 = Date.now();
+        const r = spawnSync("bash", ["hack/docs/operations.sh"], {
+            cwd: REPO_ROOT,
+            env: { ...toolEnv(), BOTS_OPS_IMAGE: image, BOTS_KEEP_CLUSTER: "1" },
+            encoding: "utf8",
+            maxBuffer: 64 * 1024 * 1024,
+        });
+        const out = `${r.stdout}${r.stderr}`;
+        process.stdout.write(`      (operations.sh: ${((Date.now() - t0) / 1000).toFixed(1)}s)\n`);
+        assert.strictEqual(r.status, 0, out.slice(-6000));
+        assert.match(out, /operations\.sh: adding a stack, promotion, rollback and destroy-all-but-the-data ran as written/);
+        // What the documents quote carries no path of this machine.
+        assert.ok(!out.includes(process.env.HOME ?? "/root/"), "the output names no path under the home directory");
+    });
+});
