@@ -162,13 +162,14 @@ describe("topology", () => {
         assert.strictEqual(run.outputs.pvcName, "edi-files");
     });
 
-    it("runs db-init as a Job: Never restart, backoff and deadline, no TTL, custom timeouts, replaced when unready", () => {
+    it("runs db-init as a Job: Never restart, backoff and deadline, no TTL, custom timeouts, replaced when unready, awaited", () => {
         const job = one(prod, T.job).inputs;
         assert.strictEqual(job.spec.template.spec.restartPolicy, "Never");
         assert.strictEqual(job.spec.backoffLimit, 1);
         assert.strictEqual(job.spec.activeDeadlineSeconds, 2400);
         assert.strictEqual(job.spec.ttlSecondsAfterFinished, undefined);
-        assert.strictEqual(job.metadata.annotations["pulumi.com/replaceUnready"], "true");
+        // `up` must wait for the Job (workloads depend on it): no pulumi.com/skipAwait, nothing else.
+        assert.deepStrictEqual(job.metadata.annotations, { "pulumi.com/replaceUnready": "true" });
         assert.deepStrictEqual(job.spec.template.spec.containers[0].args, ["init-db"]);
         assert.deepStrictEqual(prod.options.get(`${T.job}::bots-db-init`)!.customTimeouts, { create: "40m", update: "40m" });
     });
