@@ -377,6 +377,8 @@ describe("e2e: dev stack on a real node", function () {
         try {
             const r = await httpGet(pf.port, probe.path, "localhost");
             assert.strictEqual(r.status, 200, `${probe.path}: ${r.body.slice(0, 300)}`);
+            // The Bots tree's readiness view, not a page that answers 200 whatever the database does.
+            assert.deepStrictEqual(JSON.parse(r.body), { status: "ready", check: "readiness", checks: { database: true, botssys: true, usersys: true } });
         } finally {
             pf.stop();
         }

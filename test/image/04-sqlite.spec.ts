@@ -104,6 +104,14 @@ describe("SQLite: init-db, services, engine, signals", function () {
             assert.equal(startup.headers["cache-control"], "no-store");
         });
 
+        it("answers any other path under /health/ with 404 (Bots' catch-all would give 200 to a mistyped probe)", async function () {
+            for (const p of ["/health/readyz", "/health/", "/health/ready/extra"]) {
+                const res = await httpGet(`${WEB}${p}`);
+                assert.equal(res.status, 404, `${p}: ${res.status} ${res.body.slice(0, 200)}`);
+                assert.deepEqual(JSON.parse(res.body), { status: "not found", paths: ["/health/live", "/health/ready", "/health/startup"] });
+            }
+        });
+
         it("serves the probes whatever ALLOWED_HOSTS says, while Bots' own pages still check the host", async function () {
             // The probes above came with Host 127.0.0.1 although ALLOWED_HOSTS=edi.example.com.
             const ui = await httpGet(`${WEB}/home`);

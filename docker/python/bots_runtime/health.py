@@ -6,7 +6,8 @@ page (200 whatever the database does), so they are served here at the paths the 
 Bots 3.3.1 has no health views: ours (bots_runtime.checks), same paths, same status codes.
 
 HealthProbeMiddleware answers the probe paths first, so probes do not depend on ALLOWED_HOSTS,
-sessions, CSRF or login. bots_runtime.urls mounts the same views for completeness.
+sessions, CSRF or login, and any other path under /health/ with 404, so a probe on a wrong path
+fails. bots_runtime.urls mounts the same views for completeness.
 """
 
 from __future__ import annotations
@@ -58,7 +59,13 @@ class HealthProbeMiddleware:
         self.probes = views()
 
     def __call__(self, request):
-        view = self.probes.get(request.path_info.rstrip("/"))
+        path = request.path_info.rstrip("/")
+        view = self.probes.get(path)
         if view is not None and request.method in ("GET", "HEAD"):
             return _no_store(view(request))
+        if path == "/health" or path.startswith("/health/"):
+            # Bots' catch-all index would answer 200 here: a probe with a mistyped path would pass
+            # whatever the database does.
+            body = {"status": "not found", "paths": sorted(self.probes)}
+            return _no_store(JsonResponse(body, status=404))
         return self.get_response(request)
