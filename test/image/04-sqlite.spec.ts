@@ -205,10 +205,24 @@ describe("SQLite: init-db, services, engine, signals", function () {
         const jq = "bots-image-test-jobqueue";
         const dm = "bots-image-test-dirmonitor";
 
+        let dmLogsBeforeQueue = "";
+
         before(async function () {
+            // The dirmonitor first, as it may start in the worker pod: it must wait for the queue.
+            startDetached(dm, base(), ["dirmonitor"]);
+            await waitFor("dirmonitor waiting", () => (/waiting for the job queue/.test(logs(dm)) ? true : undefined), 60_000);
+            await new Promise((r) => setTimeout(r, 3000));
+            dmLogsBeforeQueue = logs(dm);
             startDetached(jq, base(), ["jobqueueserver"]);
             await waitFor("jobqueue isup", () => exec(jq, ["bots-healthcheck", "jobqueue"]).code === 0 || undefined, 60_000);
-            startDetached(dm, base(), ["dirmonitor"]);
+        });
+
+        it("a dirmonitor started before the job queue waits for it (Bots' own exits 1), then runs", function () {
+            assert.match(dmLogsBeforeQueue, /bots-service: waiting for the job queue \(localhost:\d+: /);
+            const state = JSON.parse(must(docker(["inspect", "-f", "{{json .State}}", dm]), "inspect").stdout);
+            assert.equal(state.Running, true, logs(dm));
+            assert.equal(state.Restarting, false);
+            assert.doesNotMatch(logs(dm), /job queue did not answer/);
         });
 
         it("the dirmonitor exec probe fails until the monitor holds its inotify watches, then passes", async function () {

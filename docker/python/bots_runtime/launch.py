@@ -11,6 +11,10 @@ shutdown path runs, and the process exits 0; a watchdog ends the process if shut
 while the service is still starting also ends it with 0. The engine keeps the default SIGTERM
 behaviour and Bots' exit codes (0 ok, 1 system error, 2 EDI/process errors, 3 another engine
 running).
+
+bots-dirmonitor exits 1 when the job queue does not answer at its start; in the worker pod both
+start together, so the dirmonitor first waits for the queue on localhost (BOTS_JOBQUEUE_WAIT s,
+default 60) instead of failing and being restarted by the kubelet.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ import os
 import signal
 import sys
 import threading
+import time
 
-from .paths import ensure_usersys_importable
+from .paths import config_dir, ensure_usersys_importable
 
 MODULES = {
     "webserver": "bots.webserver",
@@ -50,6 +55,21 @@ def _on_sigterm(signum, frame):
     raise KeyboardInterrupt
 
 
+def _wait_for_jobqueue(args: list[str]) -> None:
+    from .healthcheck import check_jobqueue
+
+    cfgdir = next((a[2:] for a in args if a.startswith("-c")), "") or config_dir()
+    deadline = time.monotonic() + float(os.environ.get("BOTS_JOBQUEUE_WAIT", "60"))
+    ok, detail = check_jobqueue(cfgdir, timeout=2.0)
+    if not ok:
+        print(f"bots-service: waiting for the job queue ({detail})", file=sys.stderr, flush=True)
+    while not ok and time.monotonic() < deadline:
+        time.sleep(1)
+        ok, detail = check_jobqueue(cfgdir, timeout=2.0)
+    if not ok:
+        print(f"bots-service: the job queue did not answer: {detail}", file=sys.stderr, flush=True)
+
+
 def _run() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in MODULES:
         print(f"usage: bots-service {{{'|'.join(MODULES)}}} [-c<config dir>] [args...]", file=sys.stderr)
@@ -60,6 +80,8 @@ def _run() -> int:
         threading.Thread(target=_watchdog, args=(timeout,), daemon=True, name="stop-watchdog").start()
         signal.signal(signal.SIGTERM, _on_sigterm)
     try:
+        if service == "dirmonitor":
+            _wait_for_jobqueue(sys.argv[2:])
         ensure_usersys_importable()
         # Bots derives paths from argv[0] (dirmonitor queues <dir of argv[0]>/bots-engine).
         sys.argv = [os.path.join(os.path.dirname(sys.executable), f"bots-{service}"), *sys.argv[2:]]
