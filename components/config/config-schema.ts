@@ -333,7 +333,7 @@ export const rawConfigSchema = z
         databaseEngine: oneOf(DATABASE_ENGINES, "postgresql", "Database of Bots: postgresql, mysql or sqlite (sqlite: a file on the data volume, one web pod)."),
         databaseHost: text("", "Database server host name or IP address (no scheme, no port). Required for postgresql and mysql.", serverHost, { optional: true }),
         databasePort: integer(0, 0, 65535, "Database server port. 0: the engine's default (5432, 3306)."),
-        databaseName: text("bots", "Database name.", regex(/^[A-Za-z0-9_.-]{1,63}$/, "must be 1-63 letters, digits, '_', '.' or '-'")),
+        databaseName: text("bots", "Database name (PostgreSQL, MySQL). SQLite ignores it: its file is botssys/sqlitedb/botsdb-<botsEnv> on the data volume.", regex(/^[A-Za-z0-9_.-]{1,63}$/, "must be 1-63 letters, digits, '_', '.' or '-'")),
         databaseUser: text("bots", "Database user. Required (non-empty) for postgresql and mysql."),
         databaseExistingSecret: text(
             "",

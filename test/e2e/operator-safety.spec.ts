@@ -15,8 +15,8 @@ import { E2eWorkspace, Json, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl,
 /** A digest reference for the dry-run probe only: the API server never pulls it. */
 const PROBE_IMAGE = `registry.local/edi/bots@sha256:${crypto.createHash("sha256").update("bots e2e operator safety").digest("hex")}`;
 const NAMESPACE = "bots-e2e-safety";
-/** databaseName of this spec's SQLite stack: a file in botssys/sqlitedb on the data volume. */
-const SQLITE_NAME = "bots_e2e_safety.sqlite3";
+/** The SQLite database of this spec's stack (botsEnv dev): botssys/sqlitedb/botsdb-<botsEnv> on the data volume. */
+const SQLITE_NAME = "botsdb-dev";
 
 describe("e2e: operator safety on a local kube-apiserver", function () {
     this.timeout(20 * 60 * 1000);
@@ -63,17 +63,15 @@ describe("e2e: operator safety on a local kube-apiserver", function () {
             [`${PROJECT}:namespace`]: { value: NAMESPACE },
             [`${PROJECT}:imageMode`]: { value: "existing" },
             [`${PROJECT}:imageRef`]: { value: image },
-            // The claim is what this spec is about; SQLite on it needs no database server. A name of
-            // its own shows databaseName reaching the pods.
+            // The claim is what this spec is about; SQLite on it needs no database server.
             [`${PROJECT}:databaseEngine`]: { value: "sqlite" },
-            [`${PROJECT}:databaseName`]: { value: SQLITE_NAME },
             // The tests start engine runs themselves.
             [`${PROJECT}:engineSuspend`]: { value: "true" },
         });
         await dev.setConfig(`${PROJECT}:botsActivateRoutes[0]`, { value: "myfirstroute" }, true);
         // Deployed as a new operator would: no storageClass, so the cluster's default class.
         await dev.removeConfig(`${PROJECT}:storageClass`);
-        for (const key of ["databaseHost", "databaseUser", "databaseExistingSecret"]) {
+        for (const key of ["databaseHost", "databaseName", "databaseUser", "databaseExistingSecret"]) {
             await dev.removeConfig(`${PROJECT}:${key}`);
         }
         if (kubectlTry(env, ["get", "namespace", NAMESPACE]).ok) {
@@ -155,7 +153,7 @@ describe("e2e: operator safety on a local kube-apiserver", function () {
         assert.strictEqual(pvc.retainOnDelete, true);
     });
 
-    it("SQLite: the init Job made the database file databaseName names on the shared volume; the web pod and an engine run use it", async function () {
+    it("SQLite: the init Job made the stack's database file on the shared volume; the web pod and an engine run use it", async function () {
         const claim = getJson(env, ["-n", NAMESPACE, "get", "pvc", "bots-data"]);
         const pv = getJson(env, ["get", "pv", claim.spec.volumeName]);
         const db = path.join((pv.spec.local ?? pv.spec.hostPath).path, "env", "dev", "botssys", "sqlitedb", SQLITE_NAME);
