@@ -141,7 +141,11 @@ cfg_default podSecurityVersion latest
 
 say "pulumi up"
 # --refresh: after `cluster:down --wipe` the stack's objects are gone; refresh lets up recreate them.
-pulumi up --yes --refresh --stack "$STACK" --config-file "$CONFIG_FILE" "${up_args[@]}"
+# A refresh reads with the provider settings of the last update: when that cluster is gone (another
+# BOTS_CLUSTER_DIR, a wiped one), its objects are dropped from this throw-away stack's state
+# instead of failing the refresh as unreachable.
+PULUMI_K8S_DELETE_UNREACHABLE=true \
+  pulumi up --yes --refresh --stack "$STACK" --config-file "$CONFIG_FILE" "${up_args[@]}"
 out() { pulumi stack output "$1" --stack "$STACK"; }
 NS="$(out namespace)"
 
