@@ -161,7 +161,7 @@ describe("e2e: operator safety on a local kube-apiserver", function () {
         const web = getJson(env, ["-n", NAMESPACE, "get", "pods", "-l", "app.kubernetes.io/component=web"]).items[0];
         const settings = kubectl(env, ["-n", NAMESPACE, "exec", web.metadata.name, "--", "bots-entrypoint", "shell", "python3", "-c",
             "from bots_runtime.bootstrap import init_bots; init_bots(quiet=True)\nfrom django.conf import settings; d = settings.DATABASES['default']; print(d['ENGINE'], d['NAME'])"]);
-        assert.match(settings.trim().split("\n").pop() ?? "", new RegExp(`^django\.db\.backends\.sqlite3 /home/bots/\.bots/env/dev/botssys/sqlitedb/${SQLITE_NAME.replace(/\./g, "\\.")}$`), settings);
+        assert.match(settings.trim().split("\n").pop() ?? "", new RegExp(`^django\\.db\\.backends\\.sqlite3 /home/bots/\\.bots/env/dev/botssys/sqlitedb/${SQLITE_NAME}$`), settings);
 
         const job = "e2e-sqlite-run";
         kubectl(env, ["-n", NAMESPACE, "create", "job", job, "--from=cronjob/bots-engine"]);
