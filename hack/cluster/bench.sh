@@ -6,7 +6,7 @@
 #   bash hack/cluster/bench.sh
 # It wipes and restarts the local cluster (BENCH_CLUSTER=0 skips that part and
 # uses the running one) and leaves it running. The image is BOTS_E2E_IMAGE
-# (default bots-node-test:e2e), built from docker/ when missing.
+# (default bots-node-test:e2e), built as the e2e tier builds it when missing (test/e2e/image.sh).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -18,10 +18,7 @@ bash hack/tools/build-all.sh
 bash scripts/bootstrap.sh
 export BOTS_E2E_IMAGE="${BOTS_E2E_IMAGE:-bots-node-test:e2e}"
 if ! docker image inspect "$BOTS_E2E_IMAGE" >/dev/null 2>&1; then
-  # shellcheck source=../docker/buildkit.sh
-  . hack/docker/buildkit.sh
-  prepare_local_base "${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-amd64}"
-  BOTS_E2E_IMAGE="$(bash scripts/image-build.sh --tag "$BOTS_E2E_IMAGE" --base-image "$BOTS_BASE_IMAGE" | tail -n 1)"
+  BOTS_E2E_IMAGE="$(bash test/e2e/image.sh "$BOTS_E2E_IMAGE" | tail -n 1)"
 fi
 if [ "${BENCH_CLUSTER:-1}" = 0 ]; then
   BOTS_NODE=real BOTS_NO_BUILD=1 bash hack/cluster/up.sh

@@ -7,12 +7,9 @@
 #   2. starts the local cluster with its real node if it is not running
 #      (hack/cluster/up.sh) and stops it again afterwards if this script
 #      started it (keep it with BOTS_KEEP_CLUSTER=1);
-#   3. builds the image with `npm run image:build` from the operators' Bots 4 tree
-#      (../shared/upstream/bots, or BOTS_E2E_BOTS_SOURCE) with the plugin
-#      demo/my_first_plugin of ../shared/upstream/bots-plugins baked in (tag
-#      $BOTS_E2E_IMAGE, default bots-node-test:e2e; the same build as the image
-#      tier's, so its layer cache makes this quick), unless BOTS_E2E_IMAGE names an
-#      image that exists already;
+#   3. builds the image (test/e2e/image.sh: the operators' Bots 4 tree with a plugin of
+#      theirs, through `npm run image:build`; tag $BOTS_E2E_IMAGE, default
+#      bots-node-test:e2e), unless BOTS_E2E_IMAGE names an image that exists already;
 #   4. runs test/e2e/*.spec.ts with mocha (Automation API, file:// backend in a
 #      temp dir), counting into $TEST_COUNTS_FILE as tier "e2e".
 # Needs: Docker engine (hack/docker/setup-engine.sh) with the base image
@@ -43,20 +40,7 @@ fi
 echo "[e2e] tools and cluster ready after $(( $(date +%s) - start ))s"
 
 if [ -z "${BOTS_E2E_IMAGE:-}" ] || ! docker image inspect "$BOTS_E2E_IMAGE" >/dev/null 2>&1; then
-  export BOTS_E2E_IMAGE="${BOTS_E2E_IMAGE:-bots-node-test:e2e}"
-  base="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-amd64}"
-  echo "[e2e] building $BOTS_E2E_IMAGE with npm run image:build (base $base)"
-  # shellcheck source=../../hack/docker/buildkit.sh
-  . hack/docker/buildkit.sh
-  prepare_local_base "$base"
-  shared="$(cd "$ROOT/.." && pwd)/shared/upstream"
-  bots_source="${BOTS_E2E_BOTS_SOURCE:-$shared/bots}"
-  plugin="$shared/bots-plugins/demo/my_first_plugin"
-  for d in "$bots_source" "$plugin"; do
-    [ -d "$d" ] || { echo "[e2e] $d is missing: the e2e tier deploys the operators' Bots 4 tree and a plugin from ../shared/upstream" >&2; exit 1; }
-  done
-  BOTS_E2E_IMAGE="$(bash scripts/image-build.sh --tag "$BOTS_E2E_IMAGE" --base-image "$BOTS_BASE_IMAGE" \
-    --bots-source "$bots_source" --plugin "$plugin" | tail -n 1)"
+  BOTS_E2E_IMAGE="$(bash test/e2e/image.sh "${BOTS_E2E_IMAGE:-bots-node-test:e2e}" | tail -n 1)"
   echo "[e2e] image ready after $(( $(date +%s) - start ))s"
 fi
 export BOTS_E2E_IMAGE
