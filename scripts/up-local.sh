@@ -102,7 +102,8 @@ if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FI
   fi
   export PULUMI_CONFIG_PASSPHRASE_FILE="$STATE/passphrase"
 fi
-export PULUMI_BACKEND_URL="file://$STATE"
+# metadata=skip: see docs/operations.md, "Backend and secrets provider".
+export PULUMI_BACKEND_URL="file://$STATE?metadata=skip"
 
 say "stack $STACK (backend $PULUMI_BACKEND_URL)"
 if ! pulumi stack select "$STACK" >/dev/null 2>&1; then
@@ -168,5 +169,5 @@ Bots runs in the namespace $NS of the local cluster. Open its web UI from this m
 then browse to http://localhost:8080/ and log in as "$SU"; its password:
   $KC get secrets -o go-template='{{range .items}}{{with index .data "SUPERUSER_PASSWORD"}}{{base64decode .}}{{"\\n"}}{{end}}{{end}}'
 Look at the objects:  $KC get all,pvc
-Tear down:            PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL pulumi destroy --stack $STACK --config-file $CONFIG_FILE; npm run cluster:down
+Tear down:            PULUMI_BACKEND_URL="$PULUMI_BACKEND_URL" pulumi destroy --stack $STACK --config-file $CONFIG_FILE; npm run cluster:down
 EOF

@@ -74,7 +74,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 web_image() { k -n "$NS" get deployment bots-web -o jsonpath='{.spec.template.spec.containers[0].image}'; }
 
 say "README.md, Adding a stack"
-run pulumi login "file://$state"
+run pulumi login "file://$state?metadata=skip"
 run pulumi stack init "$STACK" --secrets-provider passphrase
 run pulumi config set kubeconfig "$BOTS_KUBECONFIG"
 run pulumi config set kubeContext "$BOTS_KUBE_CONTEXT"

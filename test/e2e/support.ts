@@ -60,7 +60,9 @@ export function e2eWorkspace(env: Record<string, string>): E2eWorkspace {
     const backendDir = fs.mkdtempSync(path.join(os.tmpdir(), "bots-e2e-state-"));
     const envVars: Record<string, string> = {
         PATH: env.PATH,
-        PULUMI_BACKEND_URL: `file://${backendDir}`,
+        // metadata=skip: the data volume guard reads the stack's own checkpoint during an update, and
+        // the file backend's .attrs sidecar is rewritten in place, so that read could fail with EOF.
+        PULUMI_BACKEND_URL: `file://${backendDir}?metadata=skip`,
         PULUMI_CONFIG_PASSPHRASE: "bots-e2e-passphrase",
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
