@@ -41,6 +41,7 @@ import {
     waitFor,
     watchPod,
 } from "./support";
+import { engineReport } from "../support/engine-report";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const PG_PORT = 55433;
@@ -52,16 +53,6 @@ const PLUGIN = { name: "my_first_plugin", route: "myfirstroute", received: 3, ok
 /** The dev stack's botsenv on the data volume, as the pods mount it. */
 const BOTSENV_DIR = "/home/bots/.bots/env/dev";
 const OUTBOX = `${BOTSENV_DIR}/botssys/outfile/${PLUGIN.name}`;
-
-/** received / without errors / sent from bots-engine's run report. */
-function engineCounts(output: string): { received: number; ok: number; sent: number } {
-    const n = (re: RegExp) => Number(re.exec(output)?.[1] ?? NaN);
-    return {
-        received: n(/(\d+) files received\/processed in run/),
-        ok: n(/(\d+) files without errors/),
-        sent: n(/(\d+) files send in run/),
-    };
-}
 
 describe("e2e: dev stack on a real node", function () {
     this.timeout(20 * 60 * 1000);
@@ -464,9 +455,13 @@ describe("e2e: dev stack on a real node", function () {
         const pod = getJson(env, ["-n", ns, "get", "pods", "-l", `job-name=${name}`]).items[0];
         assert.strictEqual(pod.spec.nodeName, REAL_NODE);
         assert.strictEqual(pod.status.containerStatuses[0].state.terminated.exitCode, 0);
-        const got = engineCounts(logs);
+        const got = engineReport(logs);
         process.stdout.write(`      (engine run: ${got.received} received, ${got.ok} ok, ${got.sent} sent, exit 0)\n`);
-        assert.deepStrictEqual(got, { received: PLUGIN.received, ok: PLUGIN.ok, sent: PLUGIN.sent }, logs.slice(-3000));
+        assert.deepStrictEqual(
+            { received: got.received, ok: got.ok, sent: got.sent },
+            { received: PLUGIN.received, ok: PLUGIN.ok, sent: PLUGIN.sent },
+            logs.slice(-3000),
+        );
 
         // What the engine pod sent, read back from the shared volume by a web pod.
         const written = outbox().filter((f) => !before.includes(f));

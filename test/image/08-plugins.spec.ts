@@ -9,6 +9,7 @@ import {
     FIXTURES, IMAGE_PLUGINS as IMAGE, PLUGINS, PLUGINS_ROOT, ROOT, chownR, cleanupAll, docker, ensurePluginsImage, makeConfigDir, makeVolume,
     must, requireShared, run, runArgs,
 } from "./support";
+import { engineReport } from "../support/engine-report";
 
 const PG_PORT = process.env.BOTS_TEST_PG_PORT || "55432";
 const SERVER = path.join(ROOT, "test", "image", "pg-server.sh");
@@ -27,17 +28,6 @@ const measured: string[] = [];
 function routesOf(plugin: string): string[] {
     const index = JSON.parse(fs.readFileSync(path.join(PLUGINS_ROOT, plugin, "botsindex.json"), "utf8"));
     return [...new Set<string>(index.plugins.routes.map((r: { idroute: string }) => r.idroute))].sort();
-}
-
-function counts(output: string): { received: number; ok: number; sent: number; errors: number } {
-    const n = (re: RegExp): number => Number(re.exec(output)?.[1] ?? 0);
-    assert.match(output, /files received\/processed in run/, "the engine printed its run report");
-    return {
-        received: n(/(\d+) files received\/processed in run/),
-        ok: n(/(\d+) files without errors/),
-        sent: n(/(\d+) files send in run/),
-        errors: n(/(\d+) files with errors/),
-    };
 }
 
 /** Hash of every file under dir (relative path + content). */
@@ -149,7 +139,7 @@ for (const dbKind of ["sqlite", "postgresql"] as const) {
                 it(`the engine (uid 10001, read-only root, tmpfs /run/bots and /tmp) gives the README's counts`, function () {
                     const want = EXPECTED[plugin];
                     const r = docker([...runArgs({ volume, etc, env, extra: POD_RESTRICTIONS }), IMAGE, "engine", "--new"], 480_000);
-                    const got = counts(r.stdout + r.stderr);
+                    const got = engineReport(r.stdout + r.stderr);
                     measured.push(`${plugin} | ${dbKind} | ${got.received} | ${got.ok} | ${got.sent} | ${r.code}`);
                     assert.deepEqual(
                         { received: got.received, ok: got.ok, sent: got.sent, exit: r.code },

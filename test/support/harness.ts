@@ -5,6 +5,7 @@ import { parse } from "yaml";
 import { createApp } from "../../components/bots-app";
 import { AppConfig, parseConfig } from "../../components/config/config";
 import { KubeconfigView } from "../../components/config/kubeconfig";
+import { DataVolumeSpec } from "../../components/kubernetes/data-volume-guard";
 import { PROJECT, Recorded, invokes, previousOutputs, recorded, useMocks } from "./mocks";
 
 export const REPO = path.resolve(__dirname, "..", "..");
@@ -38,6 +39,17 @@ export interface StackInput {
 
 /** What the promotion step sets on prod: the digest dev runs (never committed to Pulumi.prod.yaml). */
 export const PROMOTED_IMAGE = `registry.example.com/edi/bots@sha256:${"0".repeat(64)}`;
+
+/** The data claim Pulumi.dev.yaml deploys, as the stack's dataVolume output records it. */
+export const DEV_DATA_VOLUME: DataVolumeSpec = {
+    namespace: "bots-edi-dev",
+    claimName: "bots-data",
+    existingClaim: false,
+    storageClass: "longhorn",
+    storageClassInput: "longhorn",
+    accessMode: "ReadWriteMany",
+    size: "5Gi",
+};
 
 export function configFor(input: StackInput): AppConfig {
     const promoted: Record<string, string> = input.stack === "prod" ? { imageRef: PROMOTED_IMAGE } : {};

@@ -1,23 +1,14 @@
 import * as assert from "assert";
 import { ConfigError } from "../../components/config/config";
 import { DataVolumeSpec, ackToken, guardDataVolume } from "../../components/kubernetes/data-volume-guard";
-import { StackRun, T, ofType, one, runStack } from "../support/harness";
+import { DEV_DATA_VOLUME, StackRun, T, ofType, one, runStack } from "../support/harness";
 import { recorded } from "../support/mocks";
 
 // The data claim is never lost to a config change: a change that would replace or drop it is
 // refused before any resource is registered, unless the one-shot token for exactly that change
 // is set. The previous deployment's spec comes from the stack's own dataVolume output.
 
-const DEV_CLAIM: DataVolumeSpec = {
-    namespace: "bots-edi-dev",
-    claimName: "bots-data",
-    existingClaim: false,
-    storageClass: "longhorn",
-    storageClassInput: "longhorn",
-    accessMode: "ReadWriteMany",
-    size: "5Gi",
-};
-const previous = (spec: Partial<DataVolumeSpec> = {}) => ({ dataVolume: JSON.stringify({ ...DEV_CLAIM, ...spec }) });
+const previous = (spec: Partial<DataVolumeSpec> = {}) => ({ dataVolume: JSON.stringify({ ...DEV_DATA_VOLUME, ...spec }) });
 const pvcOptions = (run: StackRun) => run.options.get(`${T.pvc}::bots-data`)!;
 
 async function refusal(set: Record<string, string>, prev = previous()): Promise<ConfigError> {
@@ -80,7 +71,7 @@ describe("data volume guard", () => {
     it("lets a larger size and unrelated changes through, and records the claim for the next run", async () => {
         const run = await runStack({ stack: "dev", set: { storageSize: "8Gi", webReplicas: "0" }, previous: previous() });
         assert.strictEqual(one(run, T.pvc).inputs.spec.resources.requests.storage, "8Gi");
-        assert.deepStrictEqual(JSON.parse(run.outputs.dataVolume as string), { ...DEV_CLAIM, size: "8Gi" });
+        assert.deepStrictEqual(JSON.parse(run.outputs.dataVolume as string), { ...DEV_DATA_VOLUME, size: "8Gi" });
         assert.strictEqual(ofType(run, T.deployment).length, 2);
     });
 

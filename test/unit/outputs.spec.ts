@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { PROMOTED_IMAGE, runStack, stackFileValues } from "../support/harness";
+import { DEV_DATA_VOLUME, PROMOTED_IMAGE, runStack, stackFileValues } from "../support/harness";
 import { GENERATED, PROJECT, useMocks } from "../support/mocks";
 
 // The stack outputs are a public contract (README, "Stack outputs"). Renaming or removing one
@@ -65,15 +65,7 @@ describe("stack outputs contract", () => {
         assert.match(v.configSecretName, /^bots-config/);
         assert.strictEqual(v.engineSchedule, "*/2 * * * *");
         assert.match(v.initJobName, /^bots-db-init-[a-f0-9]{10}$/);
-        assert.deepStrictEqual(JSON.parse(v.dataVolume), {
-            namespace: "bots-edi-dev",
-            claimName: "bots-data",
-            existingClaim: false,
-            storageClass: "longhorn",
-            storageClassInput: "longhorn",
-            accessMode: "ReadWriteMany",
-            size: "5Gi",
-        });
+        assert.deepStrictEqual(JSON.parse(v.dataVolume), DEV_DATA_VOLUME);
     });
 
     it("prod exports the same names with its own values", async () => {
