@@ -69,23 +69,23 @@ while [ $# -gt 0 ]; do
     *) up_args+=("$1"); shift ;;
   esac
 done
-for p in "${plugins[@]}"; do
-  [ -f "$p/botsindex.json" ] || die "--plugin $p: no botsindex.json (a Bots plugin folder has one)"
-done
 kc() { kubectl --kubeconfig "$BOTS_KUBECONFIG" --context "$BOTS_KUBE_CONTEXT" "$@"; }
+
+say "node packages"
+bash scripts/bootstrap.sh
+if [ ${#routes[@]} -eq 0 ] && [ ${#plugins[@]} -gt 0 ]; then
+  # The plugins' routes as the program reads them (build-spec.ts), with its errors for a bad folder.
+  listed="$(BOTS_PLUGIN_DIRS="$(printf '%s\n' "${plugins[@]}")" TS_NODE_TRANSPILE_ONLY=true node_modules/.bin/ts-node -e '
+    import { pluginRoutes } from "./components/image/build-spec";
+    for (const dir of process.env.BOTS_PLUGIN_DIRS!.split("\n")) console.log(pluginRoutes(dir).join("\n"));
+  ')" || die "--plugin: see the error above"
+  mapfile -t routes < <(printf '%s\n' "$listed" | sed '/^$/d' | sort -u)
+fi
 
 say "tools"
 bash hack/tools/build-all.sh
 say "cluster"
 BOTS_NODE=real BOTS_NO_BUILD=1 bash hack/cluster/up.sh
-# jq is one of the node's packages (hack/cluster/node-packages.sh).
-if [ ${#routes[@]} -eq 0 ]; then
-  for p in "${plugins[@]}"; do
-    mapfile -t -O "${#routes[@]}" routes < <(jq -r '.plugins.routes[]?.idroute' "$p/botsindex.json" | sort -u)
-  done
-fi
-say "node packages"
-bash scripts/bootstrap.sh
 
 say "image $IMAGE (npm run image:build, base $BASE_IMAGE)"
 # shellcheck source=../hack/docker/buildkit.sh
