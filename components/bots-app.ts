@@ -81,6 +81,7 @@ export class BotsApp extends pulumi.ComponentResource {
                 podSecurityVersion: c.kubernetes.podSecurityVersion,
                 labels: labels(env, "config"),
                 protect: c.storage.protect,
+                adopt: c.kubernetes.adoptNamespace,
             },
             { parent: this },
         );

@@ -162,6 +162,10 @@ export const rawConfigSchema = z
         ),
         kubeconfig: text("", "Path to a kubeconfig file, or its contents. Empty: the default kubeconfig ($KUBECONFIG or ~/.kube/config)."),
         namespace: text("bots-edi", "Namespace the program creates and deploys into: a DNS-1123 label, not one Kubernetes reserves (kube-system, kube-public, kube-node-lease, default).", ownNamespace),
+        adoptNamespace: bool(
+            false,
+            "The namespace exists already and is not this stack's (an installation being moved onto the program, docs/migration.md): the stack adds its labels (Pod Security restricted) with a server-side patch and never creates or deletes it.",
+        ),
         podSecurityVersion: text(
             "v1.34",
             "Pod Security Standards version pinned on the namespace's restricted enforce/audit/warn labels (vX.Y or latest).",

@@ -83,7 +83,14 @@ export interface DatabaseConfig {
 export interface AppConfig {
     project: string;
     stack: string;
-    kubernetes: { context: string; kubeconfig?: string; namespace: string; podSecurityVersion: string };
+    kubernetes: {
+        context: string;
+        kubeconfig?: string;
+        namespace: string;
+        /** The namespace exists and is not the stack's: labelled by a patch, never created or deleted. */
+        adoptNamespace: boolean;
+        podSecurityVersion: string;
+    };
     image: ImageConfig;
     /** Declared production: the guard rails in crossFieldIssues hold. */
     production: boolean;
@@ -292,6 +299,7 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
             context: c.kubeContext,
             kubeconfig: orUndefined(c.kubeconfig),
             namespace,
+            adoptNamespace: c.adoptNamespace,
             podSecurityVersion: c.podSecurityVersion,
         },
         image: {

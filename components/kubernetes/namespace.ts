@@ -10,15 +10,19 @@ export interface BotsNamespaceArgs {
     labels: Record<string, string>;
     /** Protect the namespace like the data volume: deleting it would delete the claim inside it. */
     protect: boolean;
+    /** The namespace exists and is not the stack's: only its labels are applied, by a server-side patch. */
+    adopt: boolean;
 }
 
 /**
  * The stack's Namespace, enforcing the Pod Security "restricted" profile. With protected data it is
  * protected and retained too: Kubernetes deletes a namespace's claims with it, whatever Pulumi's
- * protection of the claim says.
+ * protection of the claim says. An adopted namespace (an installation moved onto the program) gets
+ * the same labels through a NamespacePatch, which owns those label fields and nothing else: the
+ * stack can never delete that namespace, and a destroy takes only its labels off again.
  */
 export class BotsNamespace extends pulumi.ComponentResource {
-    /** Name of the namespace, known once it exists. */
+    /** Name of the namespace, known once it exists (or, adopted, once it is labelled). */
     public readonly name: pulumi.Output<string>;
 
     constructor(name: string, args: BotsNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -28,12 +32,11 @@ export class BotsNamespace extends pulumi.ComponentResource {
             psa[`pod-security.kubernetes.io/${mode}`] = "restricted";
             psa[`pod-security.kubernetes.io/${mode}-version`] = args.podSecurityVersion;
         }
-        const ns = new k8s.core.v1.Namespace(
-            name,
-            { metadata: { name: args.name, labels: { ...args.labels, ...psa } } },
-            { parent: this, protect: args.protect, retainOnDelete: args.protect },
-        );
-        this.name = ns.metadata.name;
+        const metadata = { name: args.name, labels: { ...args.labels, ...psa } };
+        const ns = args.adopt
+            ? new k8s.core.v1.NamespacePatch(name, { metadata }, { parent: this })
+            : new k8s.core.v1.Namespace(name, { metadata }, { parent: this, protect: args.protect, retainOnDelete: args.protect });
+        this.name = ns.metadata.apply((m) => m?.name ?? args.name);
         this.registerOutputs({ name: this.name });
     }
 }

@@ -161,6 +161,7 @@ export function one(run: StackRun, type: string): Recorded {
 
 export const T = {
     namespace: "kubernetes:core/v1:Namespace",
+    namespacePatch: "kubernetes:core/v1:NamespacePatch",
     secret: "kubernetes:core/v1:Secret",
     pvc: "kubernetes:core/v1:PersistentVolumeClaim",
     serviceAccount: "kubernetes:core/v1:ServiceAccount",
