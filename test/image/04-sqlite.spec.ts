@@ -70,8 +70,11 @@ describe("SQLite: init-db, services, engine, signals", function () {
             const r = docker([...args, IMAGE, "init-db"]);
             assert.equal(r.code, 0, r.stdout + r.stderr);
             assert.match(r.stdout, /exists, skipped/);
-            assert.match(r.stdout, /user 'admin' exists, left unchanged/);
+            assert.match(r.stdout, /user 'admin' exists, left unchanged; the stack's superuser password does NOT log it in/);
             assert.equal(sqlite(db, "select type, name, tbl_name, sql from sqlite_master order by type, name"), schemaAfterFirst);
+            const same = docker([...runArgs(base()), IMAGE, "init-db"]);
+            assert.equal(same.code, 0, same.stdout + same.stderr);
+            assert.match(same.stdout, /user 'admin' exists, left unchanged; the stack's superuser password logs it in/);
             assert.equal(sqlite(db, "select password from auth_user where username='admin'").trim(), passwordHash);
             assert.equal(sqlite(db, "select count(*) from auth_user").trim(), "1");
         });

@@ -10,7 +10,7 @@ Steps:
 3. Check that every table of every installed model exists.
 4. If SUPERUSER_USERNAME is set and that user does not exist: create it as superuser with
    SUPERUSER_EMAIL / SUPERUSER_PASSWORD (or SUPERUSER_PASSWORD_FILE). An existing user is never
-   changed.
+   changed; the log says whether the configured password logs it in.
 5. The plugins baked into the image (/opt/bots/plugins), with Bots' own plugin reader, and the
    routes named in BOTS_ACTIVATE_ROUTES activated (bots_runtime.plugins).
 """
@@ -95,10 +95,19 @@ def ensure_superuser() -> None:
     from django.contrib.auth import get_user_model
 
     user_model = get_user_model()
-    if user_model.objects.filter(username=username).exists():
-        _log(f"user {username!r} exists, left unchanged")
-        return
     password = envsecrets.get("SUPERUSER_PASSWORD")
+    existing = user_model.objects.filter(username=username).first()
+    if existing is not None:
+        # Never changed, but the operator is told which password is valid: a kept or adopted
+        # database holds the password the user had, not the one this stack generated or was given.
+        if password and existing.check_password(password):
+            _log(f"user {username!r} exists, left unchanged; the stack's superuser password logs it in")
+        else:
+            _log(
+                f"user {username!r} exists, left unchanged; the stack's superuser password does NOT log it in: "
+                "it keeps the password it had (docs/operations.md, \"Which superuser password is valid\")"
+            )
+        return
     if not password:
         raise RuntimeError(
             f"SUPERUSER_PASSWORD (or SUPERUSER_PASSWORD_FILE) is empty; cannot create superuser {username!r}"
