@@ -4,7 +4,9 @@
 # (../shared/upstream/bots, or BOTS_E2E_BOTS_SOURCE) with the plugin demo/my_first_plugin of
 # ../shared/upstream/bots-plugins baked in, built with `npm run image:build` (the image tier's
 # build, so its layer cache makes this quick) and tagged TAG (default bots-node-test:e2e).
-# Prints the local image reference on the last line.
+# BOTS_E2E_PLUGIN=none builds the same Bots without a plugin (the image a migrated installation
+# starts on: its configuration is in its database already). Prints the local image reference on
+# the last line.
 #   bash test/e2e/image.sh [TAG]
 set -euo pipefail
 
@@ -15,6 +17,11 @@ base="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-amd64}"
 shared="$(cd "$ROOT/.." && pwd)/shared/upstream"
 bots_source="${BOTS_E2E_BOTS_SOURCE:-$shared/bots}"
 plugin="$shared/bots-plugins/demo/my_first_plugin"
+plugin_args=(--plugin "$plugin")
+if [ "${BOTS_E2E_PLUGIN:-}" = none ]; then
+  plugin_args=()
+  plugin="$bots_source"
+fi
 for d in "$bots_source" "$plugin"; do
   [ -d "$d" ] || { echo "[e2e] $d is missing: the e2e tier deploys the operators' Bots 4 tree and a plugin from ../shared/upstream" >&2; exit 1; }
 done
@@ -22,4 +29,4 @@ echo "[e2e] building $tag with npm run image:build (base $base)" >&2
 # shellcheck source=../../hack/docker/buildkit.sh
 . hack/docker/buildkit.sh
 prepare_local_base "$base" >&2
-bash scripts/image-build.sh --tag "$tag" --base-image "$BOTS_BASE_IMAGE" --bots-source "$bots_source" --plugin "$plugin" | tail -n 1
+bash scripts/image-build.sh --tag "$tag" --base-image "$BOTS_BASE_IMAGE" --bots-source "$bots_source" "${plugin_args[@]}" | tail -n 1
