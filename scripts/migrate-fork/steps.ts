@@ -70,19 +70,19 @@ export function currentPlan(k: Kubectl): { plan: Plan; state?: State } {
     return { plan: planMigration(inst, { writers: state?.writers }), state };
 }
 
-function pulumi(t: StackTarget, args: string[], input?: string, quiet = false): string {
+function pulumi(t: StackTarget, args: string[], input?: string, quiet = false, mayFail = false): string {
     const r = spawnSync("pulumi", [...args, "--stack", t.stack], {
         cwd: t.cwd,
         encoding: "utf8",
         input,
-        stdio: [input === undefined ? "inherit" : "pipe", quiet ? "pipe" : "inherit", "inherit"],
+        stdio: [input === undefined ? "inherit" : "pipe", quiet ? "pipe" : "inherit", quiet ? "pipe" : "inherit"],
         maxBuffer: 64 * 1024 * 1024,
     });
     if (r.error) {
         throw new Error(`pulumi could not be started (a released Pulumi CLI on PATH is needed): ${r.error.message}`);
     }
-    if (r.status !== 0) {
-        throw new Error(`pulumi ${args.join(" ")} --stack ${t.stack} exited ${r.status}`);
+    if (r.status !== 0 && !mayFail) {
+        throw new Error(`pulumi ${args[0]} ${args[1] ?? ""} --stack ${t.stack} exited ${r.status}${quiet ? `: ${(r.stderr ?? "").trim()}` : ""}`);
     }
     return r.stdout ?? "";
 }
@@ -90,14 +90,17 @@ function pulumi(t: StackTarget, args: string[], input?: string, quiet = false): 
 /** Writes the planned stack config; secret values go from the fork's Secrets to the CLI's stdin only. */
 function writeStackConfig(k: Kubectl, t: StackTarget, plan: Plan): void {
     const values: Record<string, string> = { kubeconfig: t.kubeconfig, kubeContext: t.context, ...plan.config };
+    const pairs: string[] = [];
     for (const [key, value] of Object.entries(values)) {
         if (value.startsWith("[")) {
-            pulumi(t, ["config", "rm", key], undefined, true);
-            (JSON.parse(value) as string[]).forEach((item, i) => pulumi(t, ["config", "set", "--path", `${key}[${i}]`, item], undefined, true));
+            // A list replaces what the stack had: its old items go first (absent is fine).
+            pulumi(t, ["config", "rm", "--path", key], undefined, true, true);
+            (JSON.parse(value) as string[]).forEach((item, i) => pairs.push("--plaintext", `${key}[${i}]=${item}`));
         } else {
-            pulumi(t, ["config", "set", key, value], undefined, true);
+            pairs.push("--plaintext", `${key}=${value}`);
         }
     }
+    pulumi(t, ["config", "set-all", "--path", ...pairs], undefined, true);
     for (const s of plan.secrets) {
         const secret = k.tryJson(["get", "secret", s.secret]);
         if (!secret.ok) {

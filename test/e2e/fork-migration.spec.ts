@@ -105,6 +105,7 @@ describe("e2e: the fork's running installation moved onto the program (issue 15)
         const dest = path.join(dataDir, "env", BOTSENV, "botssys", "infile");
         fs.cpSync(src, dest, { recursive: true });
         spawnSync("chown", ["-R", "10001:10001", dest]);
+        spawnSync("chmod", ["-R", "u+w", dest]);
     };
 
     /** `npm run migrate:fork` as the operator types it, in the stack's project directory. */
@@ -231,8 +232,14 @@ describe("e2e: the fork's running installation moved onto the program (issue 15)
         // The operators' Kustomize tree, with an overlay of this test's own.
         overlay = fs.mkdtempSync(path.join(os.tmpdir(), "bots-e2e-fork-k3s-"));
         fs.cpSync(path.join(UPSTREAM, "fork", "k3s", "kustomized"), overlay, { recursive: true });
+        // ../shared is read-only in CI, and the copy keeps its modes.
+        spawnSync("chmod", ["-R", "u+w", overlay]);
         const e2e = path.join(overlay, "overlays", "e2e");
         fs.mkdirSync(e2e);
+        // The dev overlay's bots.ini and settings.py (kustomize reads files only below the overlay).
+        for (const f of ["bots.ini", "settings.py"]) {
+            fs.copyFileSync(path.join(overlay, "overlays", "dev", "config", f), path.join(e2e, f));
+        }
         const botsContainers = (kind: string, name: string, containers: string[], base = "/spec/template/spec") =>
             ({ target: { kind, name }, patch: JSON.stringify(containers.map((_, i) => ({ op: "add", path: `${base}/containers/${i}/imagePullPolicy`, value: "IfNotPresent" }))) });
         const kustomization = {
@@ -241,8 +248,8 @@ describe("e2e: the fork's running installation moved onto the program (issue 15)
             namespace: NS,
             resources: ["../../base"],
             configMapGenerator: [
-                { name: "bots-config-ini", files: ["../dev/config/bots.ini"] },
-                { name: "bots-config-settings", files: ["../dev/config/settings.py"] },
+                { name: "bots-config-ini", files: ["bots.ini"] },
+                { name: "bots-config-settings", files: ["settings.py"] },
             ],
             images: [{ name: "harbor.pminc.me/priv/bots-edi-k3s", newName: forkRef.split("@")[0], digest: forkRef.split("@")[1] }],
             patches: [
