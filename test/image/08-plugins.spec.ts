@@ -187,6 +187,20 @@ for (const dbKind of ["sqlite", "postgresql"] as const) {
                     assert.match(r.stderr, /route 'outbound_invoice' is defined by plugins 'edifact_to_xml_orders-desadv-invoice' and 'x12_to_xml_850-856-810-997'/);
                 });
 
+                it("two plugins that install one usersys file with different content: exit 78, names both and the file; database unchanged", function () {
+                    const env = { ...base, BOTS_PLUGINS: "my_first_plugin,edifact_orders_to_print" };
+                    const before = dump(env);
+                    const files = treeHash(path.join(volume, "env", base.BOTSENV));
+                    const r = docker([...runArgs({ volume, etc, env }), IMAGE, "init-db"]);
+                    assert.equal(r.code, 78, r.stdout + r.stderr);
+                    assert.match(
+                        r.stderr,
+                        /init-db: FAILED: plugins 'my_first_plugin' and 'edifact_orders_to_print' install usersys\/routescripts\/bots_acceptancetest\.py with different content \(Bots' plugin reader keeps the last one written and only logs "Overwritten file"\): make the files identical or install only one of these plugins \(BOTS_PLUGINS\)/,
+                    );
+                    assert.equal(dump(env), before);
+                    assert.equal(treeHash(path.join(volume, "env", base.BOTSENV)), files);
+                });
+
                 it("a folder without botsindex.json: exit 78, names the plugin", function () {
                     const dir = fs.mkdtempSync(path.join("/var/tmp", "bots-bad-plugins-"));
                     fs.mkdirSync(path.join(dir, "no_index", "usersys"), { recursive: true });
@@ -202,10 +216,13 @@ for (const dbKind of ["sqlite", "postgresql"] as const) {
                 });
 
                 it("a plugin Bots' reader rejects after a good one: the whole run is rolled back", function () {
-                    // A copy of my_first_plugin under another name, and a broken one after it.
+                    // A copy of edifact_orders_to_print under another name, and a broken copy of
+                    // my_first_plugin after it, without the route script both carry with different
+                    // content (init-db would refuse that before Bots' reader runs).
                     const dir = fs.mkdtempSync(path.join("/var/tmp", "bots-bad-plugins-"));
                     fs.cpSync(path.join(PLUGINS_ROOT, "demo", "edifact_orders_to_print"), path.join(dir, "good"), { recursive: true });
                     fs.cpSync(path.join(PLUGINS_ROOT, "demo", "my_first_plugin"), path.join(dir, "broken"), { recursive: true });
+                    fs.rmSync(path.join(dir, "broken", "usersys", "routescripts", "bots_acceptancetest.py"));
                     const indexFile = path.join(dir, "broken", "botsindex.json");
                     const index = JSON.parse(fs.readFileSync(indexFile, "utf8"));
                     index.plugins.routes[0].seq = "not-a-number";

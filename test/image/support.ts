@@ -13,7 +13,7 @@ export const ROOT = path.resolve(__dirname, "..", "..");
  */
 export const IMAGE = process.env.BOTS_TEST_IMAGE || "bots-edi:image-test";
 /** The Bots 4 image with all four plugins (two of them define the same route id: BOTS_PLUGINS picks). */
-export const IMAGE_PLUGINS = "bots-edi:image-test-plugins";
+export const IMAGE_PLUGINS = process.env.BOTS_TEST_IMAGE_PLUGINS || "bots-edi:image-test-plugins";
 /** The Bots 3.3.1 image (PyPI, end-of-life fallback). */
 export const IMAGE_331 = process.env.BOTS_TEST_IMAGE_331 || "bots-edi:image-test-3.3.1";
 /** Bots' own unit tests on the Bots 4 environment (build target bots-tests). */

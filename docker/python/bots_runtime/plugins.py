@@ -8,8 +8,10 @@ environments.
 
 - discover() and routes_to_activate() check everything before anything is written: every listed
   folder exists and holds botsindex.json; no route id is defined by two of the plugins (Bots would
-  let the later overwrite the earlier); every route in BOTS_ACTIVATE_ROUTES (names separated by
-  commas or spaces) is a route of one of the plugins. Errors name the plugin / route.
+  let the later overwrite the earlier); no usersys file is installed by two of the plugins with
+  different content (Bots' reader overwrites it and only logs "Overwritten file"); every route in
+  BOTS_ACTIVATE_ROUTES (names separated by commas or spaces) is a route of one of the plugins.
+  Errors name the plugins / route / file.
 - install(): a plugin is installed (zip of its folder -> bots.pluglib.read_plugin) unless the
   database records this exact content (sha256 of the folder) as installed and its usersys files
   are on the volume unchanged; so a second run writes nothing. All database writes of one run
@@ -117,12 +119,53 @@ def discover(root: str | None = None) -> list[Plugin]:
                     "install only one of them (BOTS_PLUGINS)"
                 )
             owner[route] = plugin.name
+    conflicts = _file_conflicts(found)
+    if conflicts:
+        raise PluginConfigError("; ".join(conflicts))
     if found and bots_major() < 4:
         raise PluginConfigError(
             f"plugins ({', '.join(p.name for p in found)}) need Bots 4 (botsindex.json); "
             "this image runs Bots 3"
         )
     return found
+
+
+def _usersys_files(path: str) -> list[str]:
+    """The files of a plugin folder's usersys/ that Bots' reader installs, relative to usersys/."""
+    source = os.path.join(path, "usersys")
+    found = []
+    for root, _dirs, files in os.walk(source):
+        for name in files:
+            rel = os.path.relpath(os.path.join(root, name), source)
+            if ("/" + rel).endswith(_INSTALLED_SUFFIXES) and not name.startswith("__init__."):
+                found.append(rel)
+    return sorted(found)
+
+
+def _file_conflicts(found: list[Plugin]) -> list[str]:
+    """One message per usersys file that plugins install with different content.
+
+    Bots' reader writes the plugins one after the other: the last one's file wins and the reader
+    only logs "Overwritten file", so an earlier plugin's route would run with another's grammar or
+    mapping. Files with the same content (shared grammars) are fine.
+    """
+    contents: dict[str, list[tuple[str, bytes]]] = {}
+    for plugin in found:
+        for rel in _usersys_files(plugin.path):
+            with open(os.path.join(plugin.path, "usersys", rel), "rb") as handle:
+                digest = hashlib.sha256(handle.read()).digest()
+            contents.setdefault(rel, []).append((plugin.name, digest))
+    problems = []
+    for rel, owners in sorted(contents.items()):
+        if len({digest for _name, digest in owners}) > 1:
+            names = [repr(name) for name, _digest in owners]
+            listed = ", ".join(names[:-1]) + " and " + names[-1]
+            problems.append(
+                f"plugins {listed} install usersys/{rel} with different content (Bots' plugin reader "
+                "keeps the last one written and only logs \"Overwritten file\"): make the files "
+                "identical or install only one of these plugins (BOTS_PLUGINS)"
+            )
+    return problems
 
 
 def routes_to_activate(baked: list[Plugin]) -> list[str]:
@@ -169,19 +212,16 @@ def _record(cursor, plugin: Plugin) -> None:
 
 
 def _usersys_in_place(plugin: Plugin, usersysabs: str) -> bool:
-    source = os.path.join(plugin.path, "usersys")
-    for root, _dirs, files in os.walk(source):
-        for name in files:
-            rel = os.path.relpath(os.path.join(root, name), source)
-            if not ("/" + rel).endswith(_INSTALLED_SUFFIXES) or name.startswith("__init__."):
-                continue
-            target = os.path.join(usersysabs, rel)
-            try:
-                with open(os.path.join(root, name), "rb") as a, open(target, "rb") as b:
-                    if a.read() != b.read():
-                        return False
-            except OSError:
-                return False
+    for rel in _usersys_files(plugin.path):
+        try:
+            with (
+                open(os.path.join(plugin.path, "usersys", rel), "rb") as source,
+                open(os.path.join(usersysabs, rel), "rb") as target,
+            ):
+                if source.read() != target.read():
+                    return False
+        except OSError:
+            return False
     return True
 
 
