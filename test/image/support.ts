@@ -114,6 +114,21 @@ export function ensurePluginsImage(): Result {
     return imageBuild(IMAGE_PLUGINS, ["--bots-source", BOTS_TREE, ...PLUGINS.flatMap((p) => ["--plugin", path.join(PLUGINS_ROOT, p)])]);
 }
 
+/** A stack's later images, after PROGRAM_PLUGIN was swapped for this plugin, then after all plugins were taken out. */
+export const SWAPPED_PLUGIN = { dir: "demo/edifact_orders_to_print", routes: ["edifax", "edifax_new"] };
+export const IMAGE_SWAPPED_PLUGIN = `${IMAGE}-swapped-plugin`;
+export const IMAGE_NO_PLUGINS = `${IMAGE}-no-plugins`;
+
+/** IMAGE with SWAPPED_PLUGIN instead of PROGRAM_PLUGIN (shares all but the last layer). */
+export function ensureSwappedPluginImage(): Result {
+    return imageBuild(IMAGE_SWAPPED_PLUGIN, ["--bots-source", BOTS_TREE, "--plugin", path.join(PLUGINS_ROOT, SWAPPED_PLUGIN.dir)]);
+}
+
+/** IMAGE without plugins (shares all but the last layer). */
+export function ensureNoPluginsImage(): Result {
+    return imageBuild(IMAGE_NO_PLUGINS, ["--bots-source", BOTS_TREE]);
+}
+
 /** The Bots 3.3.1 image (PyPI fallback). */
 export function ensureImage331(): Result {
     return imageBuild(IMAGE_331, []);

@@ -17,9 +17,13 @@ environments.
   are on the volume unchanged; so a second run writes nothing. All database writes of one run
   are one transaction: a failure leaves the database as it was (files of a plugin that were
   written before the failure are rewritten by the next run, which sees no record).
-- Bots imports every route inactive on purpose; afterwards exactly the routes named in
-  BOTS_ACTIVATE_ROUTES are active among the plugins' routes (others of theirs inactive; routes not
-  from a plugin are left alone).
+- The plugins of this run are the truth. Bots imports every route inactive on purpose; afterwards
+  exactly the routes named in BOTS_ACTIVATE_ROUTES are active among the plugins' routes (others of
+  theirs inactive). A route that came from a plugin recorded earlier (each record keeps the
+  plugin's route ids) and that none of this run's plugins defines is set inactive: the plugin was
+  taken out of the image (or BOTS_PLUGINS), or its new version dropped the route. Its rows, usersys
+  files and record are kept. Routes not from a plugin are left alone. One log line per route whose
+  activity changed.
 """
 
 from __future__ import annotations
@@ -189,23 +193,27 @@ def _marker_key(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()[:32]
 
 
-def _recorded_digest(cursor, name: str) -> str | None:
-    cursor.execute(
-        "SELECT content FROM persist WHERE domein = %s AND botskey = %s", [MARKER_DOMAIN, _marker_key(name)]
-    )
-    row = cursor.fetchone()
-    if not row:
-        return None
-    try:
-        return json.loads(row[0]).get("digest")
-    except ValueError:
-        return None
+def _records(cursor) -> dict[str, dict]:
+    """The plugin records, by plugin name: {"name", "digest", "routes"}.
+
+    Records of images before routes were recorded lack "routes".
+    """
+    cursor.execute("SELECT content FROM persist WHERE domein = %s", [MARKER_DOMAIN])
+    records = {}
+    for (content,) in cursor.fetchall():
+        try:
+            record = json.loads(content)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and isinstance(record.get("name"), str):
+            records[record["name"]] = record
+    return records
 
 
 def _record(cursor, plugin: Plugin) -> None:
     key = _marker_key(plugin.name)
     cursor.execute("DELETE FROM persist WHERE domein = %s AND botskey = %s", [MARKER_DOMAIN, key])
-    content = json.dumps({"name": plugin.name, "digest": plugin.digest})
+    content = json.dumps({"name": plugin.name, "digest": plugin.digest, "routes": plugin.routes})
     cursor.execute(
         "INSERT INTO persist (domein, botskey, content) VALUES (%s, %s, %s)", [MARKER_DOMAIN, key, content]
     )
@@ -250,25 +258,63 @@ def _bots_logger() -> None:
         botsglobal.logger = logger
 
 
-def install(baked: list[Plugin], activate: list[str], log: Callable[[str], None]) -> None:
-    if not baked:
-        log(f"no plugins in {plugin_dir()}")
-        return
-    from bots import botsglobal, models, pluglib
-    from django.db import connection, transaction
+def _stale_routes(
+    baked: list[Plugin], records: dict[str, dict], log: Callable[[str], None]
+) -> dict[str, str]:
+    """Routes of recorded plugins that none of this run's plugins defines, with why (for the log)."""
+    current = {plugin.name for plugin in baked}
+    defined = {route for plugin in baked for route in plugin.routes}
+    stale: dict[str, str] = {}
+    for name, record in sorted(records.items()):
+        routes = record.get("routes")
+        if name in current:
+            why = f"no longer a route of plugin {name}"
+        elif routes is None:
+            log(
+                f"plugin {name}: not installed any more, and its routes were not recorded (an image "
+                "before route records installed it): set its routes inactive in the web UI"
+            )
+            continue
+        else:
+            log(
+                f"plugin {name}: not installed any more (sha256 {str(record.get('digest'))[:12]} recorded): "
+                "its routes are inactive, its rows and usersys files are not removed"
+            )
+            why = f"plugin {name} is not installed any more"
+        for route in routes or []:
+            if route not in defined:
+                stale.setdefault(route, why)
+    return stale
+
+
+def _activity(routes: list[str]) -> dict[str, set[bool]]:
+    """The active flags of each route's rows (a route id has one row per seq)."""
+    from bots import models
+
+    states: dict[str, set[bool]] = {}
+    for idroute, active in models.routes.objects.filter(idroute__in=routes).values_list("idroute", "active"):
+        states.setdefault(idroute, set()).add(bool(active))
+    return states
+
+
+def _read(baked: list[Plugin], records: dict[str, dict], log: Callable[[str], None]) -> None:
+    """Reads each plugin whose content is not recorded or whose usersys files are not in place."""
+    from bots import botsglobal, pluglib
+    from django.db import connection
 
     _bots_logger()
     usersysabs = botsglobal.ini.get("directories", "usersysabs")
-    with transaction.atomic(), tempfile.TemporaryDirectory(prefix="bots-plugins-") as workdir:
-        with connection.cursor() as cursor:
-            pending = [
-                p for p in baked
-                if _recorded_digest(cursor, p.name) != p.digest or not _usersys_in_place(p, usersysabs)
-            ]
+    with tempfile.TemporaryDirectory(prefix="bots-plugins-") as workdir:
         for plugin in baked:
-            if plugin not in pending:
+            record = records.get(plugin.name, {})
+            if record.get("digest") == plugin.digest and _usersys_in_place(plugin, usersysabs):
+                if record.get("routes") != plugin.routes:
+                    # Recorded by an image before route records: add them, so that taking the
+                    # plugin out later deactivates its routes.
+                    with connection.cursor() as cursor:
+                        _record(cursor, plugin)
                 log(f"plugin {plugin.name}: installed (sha256 {plugin.digest[:12]}), unchanged")
-        for plugin in pending:
+                continue
             try:
                 report = pluglib.read_plugin(_zip(plugin, workdir))
             except Exception as exc:
@@ -279,10 +325,36 @@ def install(baked: list[Plugin], activate: list[str], log: Callable[[str], None]
                 f"plugin {plugin.name}: installed (sha256 {plugin.digest[:12]}): "
                 f"{len(report.get('installed', []))} files, routes {', '.join(plugin.routes) or '-'}"
             )
+
+
+def install(baked: list[Plugin], activate: list[str], log: Callable[[str], None]) -> None:
+    from bots import models
+    from django.db import connection, transaction
+
+    if not baked:
+        # Still recorded plugins: an image without plugins stops the routes of earlier ones.
+        log(f"no plugins in {plugin_dir()}")
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            records = _records(cursor)
+        stale = _stale_routes(baked, records, log)
+        owner = {route: plugin.name for plugin in baked for route in plugin.routes}
+        wanted = {route: False for route in stale}
+        wanted.update({route: route in activate for route in owner})
+        # Before Bots' reader, which imports every route inactive: the log reports changes
+        # against what ran before this Job, not against the reader's import.
+        before = _activity(list(wanted))
+        if baked:
+            _read(baked, records, log)
         changed = 0
-        for plugin in baked:
-            for route in plugin.routes:
-                active = route in activate
-                rows = models.routes.objects.filter(idroute=route).exclude(active=active)
-                changed += rows.update(active=active)
+        for route, active in sorted(wanted.items()):
+            rows = models.routes.objects.filter(idroute=route).exclude(active=active)
+            changed += rows.update(active=active)
+            was = before.get(route, set())
+            why = stale[route] if route in stale else f"plugin {owner[route]}"
+            if active and was != {True}:
+                log(f"route {route}: activated ({why})")
+            elif not active and True in was:
+                reason = why if route in stale else f"{why}, not in BOTS_ACTIVATE_ROUTES"
+                log(f"route {route}: deactivated ({reason})")
         log(f"routes active: {', '.join(activate) or '(none)'}; {changed} route rows changed")
