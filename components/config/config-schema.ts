@@ -212,7 +212,7 @@ export const rawConfigSchema = z
         botsPlugins: stringList(
             [],
             (s) => (s.trim() !== "" ? undefined : "must be a plugin folder (relative to the project)"),
-            "Bots plugin folders (botsindex.json, usersys/, botssys/) baked into the image in build mode and installed by the init Job with Bots' plugin reader. Needs botsSource context.",
+            "Bots plugin folders (botsindex.json, usersys/, botssys/) baked into the image in build mode and installed by the init Job with Bots' plugin reader; the routes of plugins taken out of the list are set inactive (their rows and files stay). No two may install one usersys file with different content. Needs botsSource context.",
         ),
         botsActivateRoutes: stringList(
             [],
