@@ -8,7 +8,7 @@ import * as path from "path";
 import {
     FIXTURES, IMAGE as PROGRAM_IMAGE, IMAGE_NO_PLUGINS, IMAGE_PLUGINS as IMAGE, IMAGE_SWAPPED_PLUGIN, PLUGINS, PLUGINS_ROOT, PROGRAM_PLUGIN, ROOT,
     SWAPPED_PLUGIN, chownR, cleanupAll, docker, ensureImage, ensureNoPluginsImage, ensurePluginsImage, ensureSwappedPluginImage, envDir,
-    makeConfigDir, makeVolume, must, requireShared, run, runArgs,
+    makeConfigDir, makeVolume, must, onCleanup, requireShared, run, runArgs,
 } from "./support";
 import { engineReport } from "../support/engine-report";
 
@@ -375,5 +375,28 @@ describe("plugins taken out of the stack stop (SQLite): routes inactive, rows an
             assert.match(r.stdout, new RegExp(`plugin ${name}: not installed any more, and its routes were not recorded \\(an image before route records installed it\\): set its routes inactive in the web UI`));
         }
         assert.deepEqual(r.routeLines, []);
+    });
+
+    it("a route the plugin's new version dropped is set inactive, with the plugin named", function () {
+        // The plugin folder mounted as BOTS_PLUGIN_DIR (an image's plugins, without a build per version).
+        const dir = fs.mkdtempSync(path.join("/var/tmp", "bots-plg-dropped-"));
+        onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+        const plugin = path.join(dir, second.name);
+        fs.cpSync(path.join(PLUGINS_ROOT, SWAPPED_PLUGIN.dir), plugin, { recursive: true });
+        chownR(dir);
+        const mounted = (activate: string) =>
+            docker([...runArgs({ volume, etc, env: { BOTSENV: "dropped", BOTS_PLUGIN_DIR: "/plugins", BOTS_ACTIVATE_ROUTES: activate }, extra: ["-v", `${dir}:/plugins:ro`] }), IMAGE_NO_PLUGINS, "init-db"]);
+        const installed = mounted(SWAPPED_PLUGIN.routes.join(","));
+        assert.equal(installed.code, 0, installed.stdout + installed.stderr);
+        const indexFile = path.join(plugin, "botsindex.json");
+        const index = JSON.parse(fs.readFileSync(indexFile, "utf8"));
+        index.plugins.routes = index.plugins.routes.filter((r: { idroute: string }) => r.idroute !== second.inactive);
+        fs.writeFileSync(indexFile, JSON.stringify(index));
+        const r = mounted(second.active);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.deepEqual(
+            r.stdout.split("\n").filter((l) => l.startsWith("init-db: route ")),
+            [`init-db: route ${second.inactive}: deactivated (no longer a route of plugin ${second.name})`],
+        );
     });
 });

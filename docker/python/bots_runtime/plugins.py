@@ -332,7 +332,7 @@ def install(baked: list[Plugin], activate: list[str], log: Callable[[str], None]
     from django.db import connection, transaction
 
     if not baked:
-        # Still recorded plugins: an image without plugins stops the routes of earlier ones.
+        # No early return: the routes of plugins installed earlier are still to be stopped.
         log(f"no plugins in {plugin_dir()}")
     with transaction.atomic():
         with connection.cursor() as cursor:
