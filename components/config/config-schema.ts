@@ -5,7 +5,7 @@ import { allowedHost, emailAddress, senderAddress, serverHost } from "./django-r
 import { dns1123Label, dns1123Subdomain, ianaTimeZone, ingressHost, ownNamespace, secretDataKey } from "./k8s-rules";
 import { cidrProblem } from "./net";
 import { parseCpu, parseMemory } from "./quantity";
-import { BuildInputError, checkActivateRoutes, checkBotsSource, pluginRoutes } from "../image/build-spec";
+import { BuildInputError, checkActivateRoutes, checkBotsSource, checkPluginFiles, pluginRoutes } from "../image/build-spec";
 
 // The stack configuration as operators write it: flat keys. This file is the one description of
 // every key: its type, default, rule and meaning. `npm run docs` generates the `config:` block of
@@ -212,7 +212,7 @@ export const rawConfigSchema = z
         botsPlugins: stringList(
             [],
             (s) => (s.trim() !== "" ? undefined : "must be a plugin folder (relative to the project)"),
-            "Bots plugin folders (botsindex.json, usersys/, botssys/) baked into the image in build mode and installed by the init Job with Bots' plugin reader. Needs botsSource context.",
+            "Bots plugin folders (botsindex.json, usersys/, botssys/) baked into the image in build mode and installed by the init Job with Bots' plugin reader; the routes of plugins taken out of the list are set inactive (their rows and files stay). No two may install one usersys file with different content. Needs botsSource context.",
         ),
         botsActivateRoutes: stringList(
             [],
@@ -433,6 +433,9 @@ export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey
             }
         }
         if (readable) {
+            for (const problem of checkPluginFiles(dirs)) {
+                add("botsPlugins", problem);
+            }
             for (const problem of checkActivateRoutes(dirs, c.botsActivateRoutes)) {
                 add("botsActivateRoutes", problem);
             }

@@ -98,6 +98,57 @@ export function checkActivateRoutes(pluginDirs: string[], routes: string[]): str
         .map((r) => `route "${r}" is in none of the plugins (${pluginDirs.map((d) => `${path.basename(d)}: ${pluginRoutes(d).join(", ")}`).join("; ")})`);
 }
 
+/**
+ * Endings of the usersys files Bots' plugin reader installs (bots/pluglib.py read_plugin; files
+ * named __init__.* are skipped). The image's bots_runtime/plugins.py has the same list.
+ */
+export const INSTALLED_USERSYS_SUFFIXES = [".py", ".html", "/index.json"];
+
+/** The files of a plugin folder's usersys/ that Bots' reader installs, relative to usersys/, sorted. */
+function installedUsersysFiles(dir: string): string[] {
+    const root = path.join(dir, "usersys");
+    const found: string[] = [];
+    const walk = (rel: string): void => {
+        for (const name of fs.readdirSync(path.join(root, rel))) {
+            const child = rel ? `${rel}/${name}` : name;
+            // statSync follows links, as the staging copy (cpSync with dereference) does.
+            if (fs.statSync(path.join(root, child)).isDirectory()) {
+                walk(child);
+            } else if (INSTALLED_USERSYS_SUFFIXES.some((s) => `/${child}`.endsWith(s)) && !name.startsWith("__init__.")) {
+                found.push(child);
+            }
+        }
+    };
+    if (fs.existsSync(root)) {
+        walk("");
+    }
+    return found.sort();
+}
+
+/**
+ * Errors for usersys files that two or more plugin folders install with different content. Bots'
+ * reader writes the plugins one after the other: the last one's file wins and it only logs
+ * "Overwritten file", so an earlier plugin's route would run with another plugin's grammar or
+ * mapping. The same file with the same content (a shared grammar) is fine.
+ */
+export function checkPluginFiles(pluginDirs: string[]): string[] {
+    const owners = new Map<string, { plugin: string; sha: string }[]>();
+    for (const dir of pluginDirs) {
+        for (const rel of installedUsersysFiles(dir)) {
+            const sha = createHash("sha256").update(fs.readFileSync(path.join(dir, "usersys", rel))).digest("hex");
+            owners.set(rel, [...(owners.get(rel) ?? []), { plugin: path.basename(dir), sha }]);
+        }
+    }
+    return [...owners.entries()]
+        .filter(([, list]) => new Set(list.map((o) => o.sha)).size > 1)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([rel, list]) => {
+            const names = list.map((o) => `"${o.plugin}"`);
+            const listed = `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+            return `plugins ${listed} install usersys/${rel} with different content (Bots' plugin reader keeps the last one written and only logs "Overwritten file"): make the files identical or keep only one of these plugins`;
+        });
+}
+
 function hashTree(dir: string, hash: ReturnType<typeof createHash>): void {
     for (const name of fs.readdirSync(dir).sort()) {
         const full = path.join(dir, name);

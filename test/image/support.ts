@@ -13,7 +13,7 @@ export const ROOT = path.resolve(__dirname, "..", "..");
  */
 export const IMAGE = process.env.BOTS_TEST_IMAGE || "bots-edi:image-test";
 /** The Bots 4 image with all four plugins (two of them define the same route id: BOTS_PLUGINS picks). */
-export const IMAGE_PLUGINS = "bots-edi:image-test-plugins";
+export const IMAGE_PLUGINS = process.env.BOTS_TEST_IMAGE_PLUGINS || "bots-edi:image-test-plugins";
 /** The Bots 3.3.1 image (PyPI, end-of-life fallback). */
 export const IMAGE_331 = process.env.BOTS_TEST_IMAGE_331 || "bots-edi:image-test-3.3.1";
 /** Bots' own unit tests on the Bots 4 environment (build target bots-tests). */
@@ -112,6 +112,21 @@ export function ensureImage(): Result {
 /** The Bots 4 image with the four plugins of ../shared/upstream/bots-plugins (shares all but the last layer). */
 export function ensurePluginsImage(): Result {
     return imageBuild(IMAGE_PLUGINS, ["--bots-source", BOTS_TREE, ...PLUGINS.flatMap((p) => ["--plugin", path.join(PLUGINS_ROOT, p)])]);
+}
+
+/** A stack's later images, after PROGRAM_PLUGIN was swapped for this plugin, then after all plugins were taken out. */
+export const SWAPPED_PLUGIN = { dir: "demo/edifact_orders_to_print", routes: ["edifax", "edifax_new"] };
+export const IMAGE_SWAPPED_PLUGIN = `${IMAGE}-swapped-plugin`;
+export const IMAGE_NO_PLUGINS = `${IMAGE}-no-plugins`;
+
+/** IMAGE with SWAPPED_PLUGIN instead of PROGRAM_PLUGIN (shares all but the last layer). */
+export function ensureSwappedPluginImage(): Result {
+    return imageBuild(IMAGE_SWAPPED_PLUGIN, ["--bots-source", BOTS_TREE, "--plugin", path.join(PLUGINS_ROOT, SWAPPED_PLUGIN.dir)]);
+}
+
+/** IMAGE without plugins (shares all but the last layer). */
+export function ensureNoPluginsImage(): Result {
+    return imageBuild(IMAGE_NO_PLUGINS, ["--bots-source", BOTS_TREE]);
 }
 
 /** The Bots 3.3.1 image (PyPI fallback). */

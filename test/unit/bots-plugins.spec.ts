@@ -3,7 +3,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../components/config/config";
+import { INSTALLED_USERSYS_SUFFIXES } from "../../components/image/build-spec";
 import { ACTIVATE_ROUTES_ENV, PLUGIN_DIR, SECRET_FILES } from "../../components/image/runtime-contract";
+import { assertRefused } from "../support/bad-config";
 import { T, one, ofType, runStack } from "../support/harness";
 import { botsTree, pluginDir } from "./fixtures";
 
@@ -49,6 +51,17 @@ describe("Bots source tree and plugins (botsSourceDir, botsPlugins, botsActivate
         assert.notStrictEqual(one(second, T.job).inputs.metadata.name, job1);
     });
 
+    it("plugins may share usersys files with the same content, and differ in files Bots' reader does not install", async () => {
+        // Different __init__.py, non-Python usersys files and botssys/ input: Bots' reader skips
+        // the first two and botssys/ is sample data; ORDERS.py is the same in both.
+        const differing = (n: number) => ({ "usersys/__init__.py": `# ${n}\n`, "usersys/partners/notes.txt": `${n}\n`, "botssys/infile/orders/o.edi": `${n}\n` });
+        const a = pluginDir("orders", ["orders_in"], differing(1));
+        const b = pluginDir("x12", ["x12_850"], differing(2));
+        const run = await runStack({ stack: "dev", set: { botsSource: "context", botsSourceDir: tree, botsPlugins: JSON.stringify([a, b]) } });
+        const staged = ofType(run, T.image)[0].inputs.context.named["bots-plugins"].location as string;
+        assert.strictEqual(fs.readFileSync(path.join(staged, "plugins.txt"), "utf8"), "orders\nx12\n");
+    });
+
     it("without plugins the init Job has no BOTS_ACTIVATE_ROUTES", async () => {
         const run = await runStack({ stack: "dev", set: { botsSource: "context", botsSourceDir: tree } });
         const env = one(run, T.job).inputs.spec.template.spec.containers[0].env as { name: string }[];
@@ -85,6 +98,21 @@ describe("Bots source tree and plugins (botsSourceDir, botsPlugins, botsActivate
             assert.match(msg, /botsActivateRoutes = .*route "invoices" is in none of the plugins \(orders: orders_in\)/);
         });
 
+        it("two plugins that install the same usersys file with different content", () => {
+            const mapping = "usersys/mappings/edifact/orders2xml.py";
+            const orders = pluginDir("orders", ["orders_in"], { [mapping]: "# orders to XML, version 1\n" });
+            const invoices = pluginDir("invoices", ["invoices_in"], { [mapping]: "# orders to XML, version 2\n" });
+            return assertRefused({
+                what: "conflicting usersys file",
+                set: { botsSource: "context", botsSourceDir: tree, botsPlugins: JSON.stringify([orders, invoices]) },
+                key: "botsPlugins",
+                expect: [
+                    `: plugins "orders" and "invoices" install usersys/mappings/edifact/orders2xml.py with different content ` +
+                        `(Bots' plugin reader keeps the last one written and only logs "Overwritten file"): make the files identical or keep only one of these plugins`,
+                ],
+            });
+        });
+
         it("plugins on the PyPI fallback (Bots 3.3.1 cannot read them)", async () => {
             const p = pluginDir("orders", ["orders_in"]);
             const msg = await configError({ botsPlugins: JSON.stringify([p]) });
@@ -118,6 +146,12 @@ describe("runtime contract: the program's names are the image's", () => {
         const m = /FILE_VARS = \(([^)]*)\)/.exec(python("envsecrets.py"));
         assert.ok(m);
         assert.deepStrictEqual([...m[1].matchAll(/"(\w+)"/g)].map((x) => x[1]), Object.keys(SECRET_FILES));
+    });
+
+    it("the usersys files Bots' plugin reader installs", () => {
+        const m = /_INSTALLED_SUFFIXES = \(([^)]*)\)/.exec(python("plugins.py"));
+        assert.ok(m);
+        assert.deepStrictEqual([...m[1].matchAll(/"([^"]+)"/g)].map((x) => x[1]), INSTALLED_USERSYS_SUFFIXES);
     });
 
     it("the plugin dir and the route activation variable", () => {

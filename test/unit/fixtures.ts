@@ -21,11 +21,17 @@ export function botsTree(version: string): string {
     return dir;
 }
 
-/** A Bots plugin folder named `name` whose botsindex.json defines these routes (index omitted when routes is undefined). */
-export function pluginDir(name: string, routes: string[] | undefined): string {
+/**
+ * A Bots plugin folder named `name` whose botsindex.json defines these routes (index omitted when
+ * routes is undefined), with usersys/grammars/edifact/ORDERS.py and `files` (path in the folder ->
+ * content).
+ */
+export function pluginDir(name: string, routes: string[] | undefined, files: Record<string, string> = {}): string {
     const dir = path.join(tmp("bots-plugin-"), name);
-    fs.mkdirSync(path.join(dir, "usersys", "grammars", "edifact"), { recursive: true });
-    fs.writeFileSync(path.join(dir, "usersys", "grammars", "edifact", "ORDERS.py"), "structure = []\n");
+    for (const [rel, content] of Object.entries({ "usersys/grammars/edifact/ORDERS.py": "structure = []\n", ...files })) {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), content);
+    }
     if (routes) {
         const index = { bots_version: "4.0.0", plugins: { routes: routes.map((idroute) => ({ plugintype: "routes", idroute, seq: 1 })) } };
         fs.writeFileSync(path.join(dir, "botsindex.json"), JSON.stringify(index));

@@ -12,7 +12,8 @@ Steps:
    SUPERUSER_EMAIL / SUPERUSER_PASSWORD (or SUPERUSER_PASSWORD_FILE). An existing user is never
    changed; the log says whether the configured password logs it in.
 5. The plugins baked into the image (/opt/bots/plugins), with Bots' own plugin reader, and the
-   routes named in BOTS_ACTIVATE_ROUTES activated (bots_runtime.plugins).
+   routes named in BOTS_ACTIVATE_ROUTES activated; the routes of plugins installed earlier and not
+   in the image any more deactivated, also when the image holds no plugins (bots_runtime.plugins).
 """
 
 from __future__ import annotations
