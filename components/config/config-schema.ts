@@ -5,7 +5,7 @@ import { allowedHost, emailAddress, senderAddress, serverHost } from "./django-r
 import { dns1123Label, dns1123Subdomain, ianaTimeZone, ingressHost, ownNamespace, secretDataKey } from "./k8s-rules";
 import { cidrProblem } from "./net";
 import { parseCpu, parseMemory } from "./quantity";
-import { BuildInputError, checkActivateRoutes, checkBotsSource, checkPluginFiles, pluginRoutes } from "../image/build-spec";
+import { BuildInputError, checkActivateRoutes, checkBotsSource, checkPluginFiles, checkRouteOwners, pluginRoutes } from "../image/build-spec";
 
 // The stack configuration as operators write it: flat keys. This file is the one description of
 // every key: its type, default, rule and meaning. `npm run docs` generates the `config:` block of
@@ -433,7 +433,7 @@ export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey
             }
         }
         if (readable) {
-            for (const problem of checkPluginFiles(dirs)) {
+            for (const problem of [...checkRouteOwners(dirs), ...checkPluginFiles(dirs)]) {
                 add("botsPlugins", problem);
             }
             for (const problem of checkActivateRoutes(dirs, c.botsActivateRoutes)) {

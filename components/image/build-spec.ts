@@ -85,6 +85,20 @@ export function pluginRoutes(dir: string): string[] {
     return [...new Set((parsed.plugins.routes ?? []).map((r) => String(r.idroute)))].sort();
 }
 
+/** Errors for route ids that two of the plugin folders define (Bots' reader would let the later overwrite the earlier). */
+export function checkRouteOwners(pluginDirs: string[]): string[] {
+    const owners = new Map<string, string[]>();
+    for (const dir of pluginDirs) {
+        for (const r of pluginRoutes(dir)) {
+            owners.set(r, [...(owners.get(r) ?? []), path.basename(dir)]);
+        }
+    }
+    return [...owners.entries()]
+        .filter(([, list]) => list.length > 1)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([route, list]) => `route "${route}" is defined by plugins ${list.map((p) => `"${p}"`).join(" and ")}: the image's init-db refuses that (the later would overwrite the earlier); keep it in one plugin`);
+}
+
 /** Errors for routes to activate that none of the plugin folders defines. */
 export function checkActivateRoutes(pluginDirs: string[], routes: string[]): string[] {
     const known = new Map<string, string>();

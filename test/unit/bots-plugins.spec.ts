@@ -113,6 +113,19 @@ describe("Bots source tree and plugins (botsSourceDir, botsPlugins, botsActivate
             });
         });
 
+        it("two plugins that define the same route id (init-db would refuse it in the Job)", () => {
+            const a = pluginDir("orders", ["shared_out", "orders_in"]);
+            const b = pluginDir("invoices", ["invoices_in", "shared_out"]);
+            return assertRefused({
+                what: "route in two plugins",
+                set: { botsSource: "context", botsSourceDir: tree, botsPlugins: JSON.stringify([a, b]) },
+                key: "botsPlugins",
+                expect: [
+                    `: route "shared_out" is defined by plugins "orders" and "invoices": the image's init-db refuses that (the later would overwrite the earlier); keep it in one plugin`,
+                ],
+            });
+        });
+
         it("plugins on the PyPI fallback (Bots 3.3.1 cannot read them)", async () => {
             const p = pluginDir("orders", ["orders_in"]);
             const msg = await configError({ botsPlugins: JSON.stringify([p]) });
