@@ -22,40 +22,11 @@ import sys
 
 from . import envsecrets, plugins
 from .bootstrap import init_bots
-
-RAW_SQL_TABLES = ("ta", "mutex", "persist", "uniek")
+from .rawsql import RAW_SQL_TABLES, sql_file, statements
 
 
 def _log(message: str) -> None:
     print(f"init-db: {message}", flush=True)
-
-
-def _statements(sql_path: str) -> list[str]:
-    with open(sql_path, encoding="utf-8") as handle:
-        text = handle.read()
-    statements = []
-    for raw in text.split(";"):
-        stmt = raw.strip()
-        if not stmt or stmt.upper().startswith("DROP "):
-            continue
-        statements.append(stmt)
-    return statements
-
-
-def _sql_file(table: str, engine_suffix: str) -> str:
-    import bots
-
-    sqldir = os.path.join(os.path.dirname(bots.__file__), "sql")
-    # 3.3.1 names them after the ENGINE's last part (sqlite3), Bots 4 "sqlite".
-    if table == "uniek":
-        names = ["uniek.sql"]
-    else:
-        names = [f"{table}.{engine_suffix}.sql", f"{table}.{engine_suffix.rstrip('3')}.sql"]
-    for name in names:
-        path = os.path.join(sqldir, name)
-        if os.path.isfile(path):
-            return path
-    raise FileNotFoundError(f"Bots SQL file missing: {os.path.join(sqldir, names[0])}")
 
 
 def create_raw_tables() -> list[str]:
@@ -68,9 +39,9 @@ def create_raw_tables() -> list[str]:
         if table in existing:
             _log(f"table {table} exists, skipped")
             continue
-        path = _sql_file(table, engine_suffix)
+        path = sql_file(table, engine_suffix)
         with transaction.atomic(), connection.cursor() as cursor:
-            for stmt in _statements(path):
+            for stmt in statements(path):
                 cursor.execute(stmt)
         created.append(table)
         _log(f"table {table} created from {os.path.basename(path)}")
