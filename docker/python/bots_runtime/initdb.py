@@ -1,6 +1,9 @@
 """bots-init-db: create or complete Bots' database schema. Idempotent; exits non-zero on failure.
 
 Steps:
+0. Bots 4 on a database that Bots 3.3.1 made: recognise its schema and bring it onto Bots 4's
+   migrations, keeping every row (bots_runtime.upgrade331; one-way). Bots 3.3.1 on a database
+   that Bots 4 migrated: stop.
 1. For each of ta, mutex, persist, uniek that does not exist yet: run Bots' own raw SQL
    (bots/sql/<table>.<engine>.sql, uniek.sql) without its leading DROP TABLE. These tables need
    database-side defaults that the Django models do not declare (the engine inserts raw SQL);
@@ -20,8 +23,9 @@ from __future__ import annotations
 import os
 import sys
 
-from . import envsecrets, plugins
+from . import envsecrets, plugins, upgrade331
 from .bootstrap import init_bots
+from .paths import bots_major
 from .rawsql import RAW_SQL_TABLES, sql_file, statements
 
 
@@ -92,6 +96,10 @@ def run() -> None:
 
     db = connection.settings_dict
     _log(f"database {db['ENGINE']} {db.get('HOST') or ''} {db['NAME']}".replace("  ", " "))
+    if bots_major() >= 4:
+        upgrade331.upgrade(_log)
+    else:
+        upgrade331.refuse_bots4_database()
     create_raw_tables()
     management.call_command("migrate", run_syncdb=True, interactive=False, verbosity=1)
     existing = set(connection.introspection.table_names())
