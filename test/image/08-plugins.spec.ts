@@ -6,13 +6,11 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    FIXTURES, IMAGE_PLUGINS as IMAGE, PLUGINS, PLUGINS_ROOT, ROOT, chownR, cleanupAll, docker, ensurePluginsImage, makeConfigDir, makeVolume,
-    must, requireShared, run, runArgs,
+    FIXTURES, IMAGE_PLUGINS as IMAGE, PG_PORT, PLUGINS, PLUGINS_ROOT, chownR, cleanupAll, docker, ensurePluginsImage,
+    makeConfigDir, makeVolume, must, pg, requireShared, runArgs,
 } from "./support";
 import { engineReport } from "../support/engine-report";
 
-const PG_PORT = process.env.BOTS_TEST_PG_PORT || "55432";
-const SERVER = path.join(ROOT, "test", "image", "pg-server.sh");
 const PORTS = { web: 18381, engine: 28481, jobqueue: 28482 };
 
 /** received / without errors / sent / exit code per plugin: ../shared/upstream/README.md. */
@@ -50,10 +48,6 @@ function treeHash(dir: string): string {
     };
     walk(dir);
     return h.digest("hex");
-}
-
-function pg(...args: string[]): string {
-    return must(run("bash", [SERVER, ...args], { env: { ...process.env, BOTS_TEST_PG_PORT: PG_PORT } }), `pg-server ${args.join(" ")}`).stdout;
 }
 
 // The engine with the pod's restrictions: uid 10001 (the image's user), read-only root, the
