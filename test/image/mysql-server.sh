@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A throw-away MariaDB server (Debian's mariadb-server binaries) for the image tests, on
 # 127.0.0.1 only, run as the mysql user from its own datadir.
-#   mysql-server.sh start|stop|createdb NAME|schema NAME
+#   mysql-server.sh start|stop|status|createdb NAME|tables NAME|schema NAME|sql NAME STATEMENT
 # Env: BOTS_TEST_MYSQL_PORT (53306), BOTS_TEST_MYSQL_DIR (/var/tmp/bots-image-test-mysql)
 # User bots / password bots-test-pw gets all privileges on every database it creates.
 set -euo pipefail
@@ -33,6 +33,9 @@ case "${1:-}" in
             for _ in $(seq 1 60); do [[ -f "${dir}/mysqld.pid" ]] || break; sleep 0.5; done
         fi
         ;;
+    status)
+        client -e 'select 1' >/dev/null 2>&1
+        ;;
     createdb)
         name="${2:?database name}"
         client -e "DROP DATABASE IF EXISTS \`${name}\`; CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4; GRANT ALL ON \`${name}\`.* TO 'bots'@'127.0.0.1';"
@@ -41,13 +44,16 @@ case "${1:-}" in
         name="${2:?database name}"
         client -N -e "SELECT table_name FROM information_schema.tables WHERE table_schema='${name}' ORDER BY 1;"
         ;;
+    sql)
+        client -N "${2:?database name}" -e "${3:?statement}"
+        ;;
     schema)
         name="${2:?database name}"
         mariadb-dump --protocol=socket -S "$sock" -u root --no-data --skip-dump-date --skip-comments "$name" |
             sed -E 's/ AUTO_INCREMENT=[0-9]+//'
         ;;
     *)
-        echo "usage: $0 start|stop|createdb NAME|tables NAME|schema NAME" >&2
+        echo "usage: $0 start|stop|status|createdb NAME|tables NAME|schema NAME|sql NAME STATEMENT" >&2
         exit 64
         ;;
 esac

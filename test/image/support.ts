@@ -326,9 +326,9 @@ export function dropX12Order(env: string, name = "po.x12", content?: string): vo
     chownR(x12Inbox(env));
 }
 
-/** A query on a SQLite database file, with the host's python3 (rows as `a|b|c` lines). */
+/** A statement on a SQLite database file, with the host's python3, committed (rows as `a|b|c` lines). */
 export function sqlite(dbFile: string, sql: string): string {
-    const r = must(run("python3", ["-c", "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nfor row in c.execute(sys.argv[2]): print('|'.join(str(x) for x in row))", dbFile, sql]), "sqlite query");
+    const r = must(run("python3", ["-c", "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nfor row in c.execute(sys.argv[2]): print('|'.join(str(x) for x in row))\nc.commit()", dbFile, sql]), "sqlite query");
     return r.stdout;
 }
 
