@@ -4,7 +4,8 @@
 // gives) upgrades it (docker/python/bots_runtime/upgrade331.py). Every row is kept, the schema is
 // the one Bots 4 makes but for the differences listed in KNOWN, a second run changes nothing, the
 // 3.3.1 password still logs in, 3.3.1 refuses the result, and Bots 4's engine translates. A schema
-// that is not 3.3.1's is refused, changing nothing.
+// that is not 3.3.1's is refused, and an upgrade that fails half-way is rolled back (PostgreSQL,
+// SQLite), changing nothing.
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
@@ -292,7 +293,7 @@ print("wrong:", authenticate(username="admin", password="another") is not None)`
         });
     });
 
-    describe(`A schema that is not Bots 3.3.1's is refused, changing nothing (${engine.name})`, function () {
+    describe(`An upgrade refused or failed changes nothing (${engine.name})`, function () {
         this.timeout(300_000);
         const db = `upg_${engine.name.toLowerCase()}_bad`;
         let volume: string;
@@ -333,5 +334,24 @@ print("wrong:", authenticate(username="admin", password="another") is not None)`
             engine.exec(db, volume, "UPDATE channel SET inorout = 'outbound' WHERE idchannel = 'csv_orderlines_out'");
             refused(/1 row\(s\) of channel\.inorout longer than Bots 4's 3 characters/);
         });
+
+        // MariaDB names indexes per table and commits each schema change: there is no such failure
+        // to provoke, and nothing to roll back.
+        if (engine.name !== "MariaDB") {
+            it("a failure half-way through the upgrade rolls all of it back (one transaction)", function () {
+                // An index of that name elsewhere: Bots 4's CREATE INDEX ta_reference fails after the
+                // earlier steps (PostgreSQL: the widened ta and uniek columns; both: index ta_parent).
+                engine.exec(db, volume, "CREATE INDEX ta_reference ON partner (name)");
+                const schema = engine.schemaText(db, volume);
+                const r = docker([...runArgs(opts()), IMAGE, "init-db"]);
+                assert.equal(r.code, 1, r.stdout + r.stderr);
+                assert.match(r.stdout, /^init-db: index ta_parent created on ta/m);
+                if (engine.name === "PostgreSQL") {
+                    assert.match(r.stdout, /^init-db: column ta\.divtext widened/m);
+                }
+                assert.match(r.stderr, /init-db: FAILED: \w+Error: .*ta_reference.* already exists/);
+                assert.equal(engine.schemaText(db, volume), schema);
+            });
+        }
     });
 }
