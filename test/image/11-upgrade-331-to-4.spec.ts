@@ -37,7 +37,10 @@ interface Engine {
 
 const sqliteFile = (volume: string) => path.join(volume, "env", BOTSENV, "botssys", "sqlitedb", "botsdb");
 
-/** The shared servers may be stopped for a moment by another spec's readiness test: wait, start only if nobody does. */
+/**
+ * The servers are shared: 05 and 06 stop theirs for some 15 s to see readiness fail. Wait that
+ * out rather than start the server under such a test; start it when it stays down (nobody runs it).
+ */
 function serverUp(kind: "pg" | "my"): void {
     const server = kind === "pg" ? pg : my;
     const up = () => {
@@ -48,7 +51,7 @@ function serverUp(kind: "pg" | "my"): void {
             return false;
         }
     };
-    const until = Date.now() + 60_000;
+    const until = Date.now() + 30_000;
     while (!up() && Date.now() < until) {
         sleepSync(2);
     }
