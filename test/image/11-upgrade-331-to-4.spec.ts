@@ -155,9 +155,9 @@ for (const engine of ENGINES) {
         let etc: string;
         let rowsBefore: Dump;
         let rowsAfter: Dump;
-        const opts = (over: Record<string, string> = {}, extra: string[] = []): RunOpts => ({
+        const opts = (over: Record<string, string> = {}): RunOpts => ({
             volume, etc, env: { BOTSENV, SUPERUSER_USERNAME: "admin", SUPERUSER_PASSWORD: PASSWORD, ...engine.env(db), ...over },
-            extra: ["-v", `${FIXTURES}:/testdata:ro`, ...extra],
+            extra: ["-v", `${FIXTURES}:/testdata:ro`],
         });
         const env = () => path.join(volume, "env", BOTSENV);
         const shell = (image: string, args: string[], what: string) => must(docker([...runArgs(opts()), image, "shell", ...args]), what).stdout;
