@@ -5,8 +5,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    EDI_FIXTURES, EXPECTED_TABLES, IMAGE, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage,
-    exec, httpGet, installX12Route, logs, makeConfigDir, makeVolume, must, replaceIniKey, requireShared, run, runArgs, startDetached,
+    EDI_FIXTURES, EXPECTED_TABLES, IMAGE, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage, exec, httpGet,
+    installX12Route, logs, makeConfigDir, makeVolume, must, replaceIniKey, requireShared, runArgs, sqlite, startDetached,
     stopWithin, waitFor, waitHttp, x12Inbox,
 } from "./support";
 
@@ -15,11 +15,6 @@ const BOTSENV = "sqlitetest";
 const WEB = `http://127.0.0.1:${PORTS.web}`;
 const GRACE_SECONDS = 20;
 
-
-function sqlite(dbFile: string, sql: string): string {
-    const r = must(run("python3", ["-c", "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nfor row in c.execute(sys.argv[2]): print('|'.join(str(x) for x in row))", dbFile, sql]), "sqlite query");
-    return r.stdout;
-}
 
 describe("SQLite: init-db, services, engine, signals", function () {
     this.timeout(240_000);

@@ -6,24 +6,14 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import {
-    EXPECTED_TABLES, IMAGE, ROOT, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage, exec, httpGet,
-    installX12Route, logs, makeConfigDir, makeVolume, must, onCleanup, requireShared, run, runArgs, startDetached, stopWithin, waitHttp,
+    EXPECTED_TABLES, IMAGE, PG_PORT, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage, exec, httpGet,
+    installX12Route, logs, makeConfigDir, makeVolume, onCleanup, pg, psql, requireShared, runArgs, startDetached,
+    stopWithin, waitHttp,
 } from "./support";
 
-const PG_PORT = process.env.BOTS_TEST_PG_PORT || "55432";
 const PORTS = { web: 18091, jobqueue: 28192, engine: 28191 };
 const BOTSENV = "pgtest";
 const WEB = `http://127.0.0.1:${PORTS.web}`;
-const PG = path.join(ROOT, "test", "image", "pg-server.sh");
-
-function pg(...args: string[]): string {
-    return must(run("bash", [PG, ...args], { env: { ...process.env, BOTS_TEST_PG_PORT: PG_PORT } }), `pg-server ${args.join(" ")}`).stdout;
-}
-
-function psql(dbname: string, sql: string): string {
-    const bin = must(run("bash", ["-c", "dirname $(compgen -G '/usr/lib/postgresql/*/bin/psql' | sort -V | tail -1)"]), "psql path").stdout.trim();
-    return must(run("runuser", ["-u", "postgres", "--", `${bin}/psql`, "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", dbname, "-qAt", "-c", sql]), "psql").stdout;
-}
 
 describe("PostgreSQL: init-db, readiness, engine", function () {
     this.timeout(240_000);

@@ -5,19 +5,13 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    EXPECTED_TABLES, IMAGE, ROOT, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage, exec, httpGet,
-    installX12Route, logs, makeConfigDir, makeVolume, must, requireShared, run, runArgs, startDetached, stopWithin, waitHttp,
+    EXPECTED_TABLES, IMAGE, MYSQL_PORT, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage, exec, httpGet,
+    installX12Route, logs, makeConfigDir, makeVolume, my, requireShared, runArgs, startDetached, stopWithin, waitHttp,
 } from "./support";
 
-const MYSQL_PORT = process.env.BOTS_TEST_MYSQL_PORT || "53306";
 const PORTS = { web: 18101, jobqueue: 28202, engine: 28201 };
 const BOTSENV = "mysqltest";
 const WEB = `http://127.0.0.1:${PORTS.web}`;
-const SERVER = path.join(ROOT, "test", "image", "mysql-server.sh");
-
-function my(...args: string[]): string {
-    return must(run("bash", [SERVER, ...args], { env: { ...process.env, BOTS_TEST_MYSQL_PORT: MYSQL_PORT } }), `mysql-server ${args.join(" ")}`).stdout;
-}
 
 describe("MySQL (MariaDB): init-db, readiness, engine", function () {
     this.timeout(240_000);

@@ -6,14 +6,12 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    FIXTURES, IMAGE as PROGRAM_IMAGE, IMAGE_NO_PLUGINS, IMAGE_PLUGINS as IMAGE, IMAGE_SWAPPED_PLUGIN, PLUGINS, PLUGINS_ROOT, PROGRAM_PLUGIN, ROOT,
+    FIXTURES, IMAGE as PROGRAM_IMAGE, IMAGE_NO_PLUGINS, IMAGE_PLUGINS as IMAGE, IMAGE_SWAPPED_PLUGIN, PG_PORT, PLUGINS, PLUGINS_ROOT, PROGRAM_PLUGIN,
     SWAPPED_PLUGIN, chownR, cleanupAll, docker, ensureImage, ensureNoPluginsImage, ensurePluginsImage, ensureSwappedPluginImage, envDir,
-    makeConfigDir, makeVolume, must, onCleanup, requireShared, run, runArgs,
+    makeConfigDir, makeVolume, must, onCleanup, pg, requireShared, runArgs,
 } from "./support";
 import { engineReport } from "../support/engine-report";
 
-const PG_PORT = process.env.BOTS_TEST_PG_PORT || "55432";
-const SERVER = path.join(ROOT, "test", "image", "pg-server.sh");
 const PORTS = { web: 18381, engine: 28481, jobqueue: 28482 };
 
 /** received / without errors / sent / exit code per plugin: ../shared/upstream/README.md. */
@@ -51,10 +49,6 @@ function treeHash(dir: string): string {
     };
     walk(dir);
     return h.digest("hex");
-}
-
-function pg(...args: string[]): string {
-    return must(run("bash", [SERVER, ...args], { env: { ...process.env, BOTS_TEST_PG_PORT: PG_PORT } }), `pg-server ${args.join(" ")}`).stdout;
 }
 
 // The engine with the pod's restrictions: uid 10001 (the image's user), read-only root, the

@@ -5,17 +5,13 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    EXPECTED_TABLES, IMAGE_331, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage331, exec, httpGet,
-    installX12Route, logs, makeConfigDir, makeVolume, must, run, runArgs, startDetached, stopWithin, waitHttp,
+    EXPECTED_TABLES, IMAGE_331, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage331, exec, httpGet, installX12Route, logs,
+    makeConfigDir, makeVolume, must, runArgs, sqlite, startDetached, stopWithin, waitHttp,
 } from "./support";
 
 const PORTS = { web: 18481, jobqueue: 28582, engine: 28581 };
 const BOTSENV = "legacy";
 const WEB = `http://127.0.0.1:${PORTS.web}`;
-
-function sqlite(dbFile: string, sql: string): string {
-    return must(run("python3", ["-c", "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nfor row in c.execute(sys.argv[2]): print('|'.join(str(x) for x in row))", dbFile, sql]), "sqlite").stdout;
-}
 
 describe("Bots 3.3.1 fallback image (SQLite)", function () {
     this.timeout(300_000);

@@ -2,7 +2,7 @@
 # A throw-away MariaDB server (Debian's mariadb-server binaries) for the image tests (127.0.0.1)
 # and the e2e tier (also on the real node's link, 198.51.100.1), run as the mysql user from its
 # own datadir.
-#   mysql-server.sh start|stop|createdb NAME|tables NAME|schema NAME|sql NAME SQL
+#   mysql-server.sh start|stop|status|createdb NAME|tables NAME|schema NAME|sql NAME SQL
 #   mysql-server.sh grant NAME USER HOST   (password from $BOTS_TEST_MYSQL_PASSWORD, never an argument)
 # Env: BOTS_TEST_MYSQL_PORT (53306), BOTS_TEST_MYSQL_DIR (/var/tmp/bots-image-test-mysql),
 #      BOTS_TEST_MYSQL_BIND (127.0.0.1; MariaDB 10.11 takes a comma-separated list)
@@ -37,6 +37,9 @@ case "${1:-}" in
             for _ in $(seq 1 60); do [[ -f "${dir}/mysqld.pid" ]] || break; sleep 0.5; done
         fi
         ;;
+    status)
+        client -e 'select 1' >/dev/null 2>&1
+        ;;
     createdb)
         name="${2:?database name}"
         client -e "DROP DATABASE IF EXISTS \`${name}\`; CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4; GRANT ALL ON \`${name}\`.* TO 'bots'@'127.0.0.1';"
@@ -64,7 +67,7 @@ SQL
             sed -E 's/ AUTO_INCREMENT=[0-9]+//'
         ;;
     *)
-        echo "usage: $0 start|stop|createdb NAME|tables NAME|schema NAME|sql NAME SQL|grant NAME USER HOST" >&2
+        echo "usage: $0 start|stop|status|createdb NAME|tables NAME|schema NAME|sql NAME SQL|grant NAME USER HOST" >&2
         exit 64
         ;;
 esac

@@ -340,3 +340,27 @@ export function dropX12Order(env: string, name = "po.x12", content?: string): vo
     fs.writeFileSync(file, content ?? fs.readFileSync(path.join(EDI_FIXTURES, "x12-850-004010.x12")));
     chownR(x12Inbox(env));
 }
+
+/** A statement on a SQLite database file, with the host's python3, committed (rows as `a|b|c` lines). */
+export function sqlite(dbFile: string, sql: string): string {
+    const r = must(run("python3", ["-c", "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nfor row in c.execute(sys.argv[2]): print('|'.join(str(x) for x in row))\nc.commit()", dbFile, sql]), "sqlite query");
+    return r.stdout;
+}
+
+/** The throw-away PostgreSQL server of the image tier (test/image/pg-server.sh) and its port. */
+export const PG_PORT = process.env.BOTS_TEST_PG_PORT || "55432";
+export function pg(...args: string[]): string {
+    return must(run("bash", [path.join(ROOT, "test", "image", "pg-server.sh"), ...args], { env: { ...process.env, BOTS_TEST_PG_PORT: PG_PORT } }), `pg-server ${args.join(" ")}`).stdout;
+}
+
+/** psql as the server's superuser: rows unaligned, tuples only. */
+export function psql(dbname: string, sql: string): string {
+    const bin = must(run("bash", ["-c", "dirname $(compgen -G '/usr/lib/postgresql/*/bin/psql' | sort -V | tail -1)"]), "psql path").stdout.trim();
+    return must(run("runuser", ["-u", "postgres", "--", `${bin}/psql`, "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", dbname, "-qAt", "-c", sql]), "psql").stdout;
+}
+
+/** The throw-away MariaDB server of the image tier (test/image/mysql-server.sh) and its port. */
+export const MYSQL_PORT = process.env.BOTS_TEST_MYSQL_PORT || "53306";
+export function my(...args: string[]): string {
+    return must(run("bash", [path.join(ROOT, "test", "image", "mysql-server.sh"), ...args], { env: { ...process.env, BOTS_TEST_MYSQL_PORT: MYSQL_PORT } }), `mysql-server ${args.join(" ")}`).stdout;
+}

@@ -1,6 +1,9 @@
 """bots-init-db: create or complete Bots' database schema. Idempotent; exits non-zero on failure.
 
 Steps:
+0. Bots 4 on a database that Bots 3.3.1 made: recognise its schema and bring it onto Bots 4's
+   migrations, keeping every row (bots_runtime.upgrade331; one-way). Bots 3.3.1 on a database
+   that Bots 4 migrated: stop.
 1. For each of ta, mutex, persist, uniek that does not exist yet: run Bots' own raw SQL
    (bots/sql/<table>.<engine>.sql, uniek.sql) without its leading DROP TABLE. These tables need
    database-side defaults that the Django models do not declare (the engine inserts raw SQL);
@@ -21,42 +24,14 @@ from __future__ import annotations
 import os
 import sys
 
-from . import envsecrets, plugins
+from . import envsecrets, plugins, upgrade331
 from .bootstrap import init_bots
-
-RAW_SQL_TABLES = ("ta", "mutex", "persist", "uniek")
+from .paths import bots_major
+from .rawsql import RAW_SQL_TABLES, sql_file, statements
 
 
 def _log(message: str) -> None:
     print(f"init-db: {message}", flush=True)
-
-
-def _statements(sql_path: str) -> list[str]:
-    with open(sql_path, encoding="utf-8") as handle:
-        text = handle.read()
-    statements = []
-    for raw in text.split(";"):
-        stmt = raw.strip()
-        if not stmt or stmt.upper().startswith("DROP "):
-            continue
-        statements.append(stmt)
-    return statements
-
-
-def _sql_file(table: str, engine_suffix: str) -> str:
-    import bots
-
-    sqldir = os.path.join(os.path.dirname(bots.__file__), "sql")
-    # 3.3.1 names them after the ENGINE's last part (sqlite3), Bots 4 "sqlite".
-    if table == "uniek":
-        names = ["uniek.sql"]
-    else:
-        names = [f"{table}.{engine_suffix}.sql", f"{table}.{engine_suffix.rstrip('3')}.sql"]
-    for name in names:
-        path = os.path.join(sqldir, name)
-        if os.path.isfile(path):
-            return path
-    raise FileNotFoundError(f"Bots SQL file missing: {os.path.join(sqldir, names[0])}")
 
 
 def create_raw_tables() -> list[str]:
@@ -69,9 +44,9 @@ def create_raw_tables() -> list[str]:
         if table in existing:
             _log(f"table {table} exists, skipped")
             continue
-        path = _sql_file(table, engine_suffix)
+        path = sql_file(table, engine_suffix)
         with transaction.atomic(), connection.cursor() as cursor:
-            for stmt in _statements(path):
+            for stmt in statements(path):
                 cursor.execute(stmt)
         created.append(table)
         _log(f"table {table} created from {os.path.basename(path)}")
@@ -131,6 +106,10 @@ def run() -> None:
 
     db = connection.settings_dict
     _log(f"database {db['ENGINE']} {db.get('HOST') or ''} {db['NAME']}".replace("  ", " "))
+    if bots_major() >= 4:
+        upgrade331.upgrade(_log)
+    else:
+        upgrade331.refuse_bots4_database()
     create_raw_tables()
     management.call_command("migrate", run_syncdb=True, interactive=False, verbosity=1)
     existing = set(connection.introspection.table_names())
