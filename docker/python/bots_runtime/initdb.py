@@ -80,8 +80,8 @@ def ensure_superuser() -> None:
             _log(f"user {username!r} exists, left unchanged; the stack's superuser password logs it in")
         else:
             _log(
-                f"user {username!r} exists, left unchanged; the stack's superuser password does NOT log it in: "
-                "it keeps the password it had (docs/operations.md, \"Which superuser password is valid\")"
+                f"user {username!r} exists, left unchanged; the stack's superuser password "
+                "does NOT log it in: it keeps the password it had"
             )
         return
     if not password:
