@@ -215,7 +215,17 @@ export interface Recorded {
 const key = (o: Obj) => `${o.kind}/${o.metadata.name}`;
 
 /** Plans the migration of the installation, or throws PlanRefused naming every object it cannot map. */
-export function planMigration(inst: Installation, recorded: Recorded = {}): Plan {
+export function planMigration(all: Installation, recorded: Recorded = {}): Plan {
+    // The stack's own objects (a resumed or finished migration) are not the fork's.
+    const inst: Installation = {
+        ...all,
+        ...Object.fromEntries(
+            (["deployments", "cronJobs", "jobs", "services", "ingresses", "configMaps", "secrets", "claims"] as const).map((kind) => [
+                kind,
+                all[kind].filter((o) => !ownedByStack(o)),
+            ]),
+        ),
+    };
     const problems: string[] = [];
     const notes: string[] = [];
     const objects: PlannedObject[] = [];

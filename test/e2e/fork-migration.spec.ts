@@ -326,8 +326,10 @@ describe("e2e: the fork's running installation moved onto the program (issue 15)
         // Bots' own plugin reader, in the fork's web container, on the plugin its image carries.
         const reader = [
             "import os, shutil, tempfile",
-            "from bots import botsinit, botsglobal, pluglib",
+            "from bots import botsinit, botsglobal",
             `botsinit.generalinit('/home/bots/.bots/env/${BOTSENV}/config')`,
+            // pluglib imports Bots' models, which need the settings generalinit loads.
+            "from bots import pluglib",
             "import logging; botsglobal.logger = logging.getLogger('bots')",
             "z = shutil.make_archive(os.path.join(tempfile.mkdtemp(), 'plugin'), 'zip', '/usr/local/bots/plugins/demo/my_first_plugin')",
             "pluglib.read_plugin(z)",

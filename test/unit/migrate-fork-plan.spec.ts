@@ -198,6 +198,17 @@ describe("migrate-fork plan (the fork's dev overlay)", function () {
         assert.strictEqual(resumed.config.engineSuspend, "false");
     });
 
+    it("leaves the stack's own objects out once it runs beside the fork (a resumed or finished migration)", () => {
+        const inst = forkInstallation();
+        const mine = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "bots-edi" };
+        inst.secrets.push({ kind: "Secret", metadata: { name: "bots-config-8b2273cd", namespace: NS, labels: mine }, data: { SUPERUSER_USERNAME: b64("edi-admin") } });
+        const engine = structuredClone(inst.cronJobs.find((c) => c.metadata.name === "bots-engine"));
+        inst.cronJobs.push({ ...engine, metadata: { ...engine.metadata, name: "bots-engine-stack", labels: mine } });
+        const plan = planMigration(inst);
+        assert.ok(!plan.objects.some((o) => o.name === "bots-config-8b2273cd" || o.name === "bots-engine-stack"), JSON.stringify(plan.objects));
+        assert.strictEqual(plan.engineCronJob, "bots-engine");
+    });
+
     it("refuses a claim that is not ReadWriteMany, naming it", () => {
         const inst = forkInstallation();
         inst.claims.find((c) => c.metadata.name === "bots-edi-data-pvc").spec.accessModes = ["ReadWriteOnce"];
