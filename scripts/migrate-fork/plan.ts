@@ -170,15 +170,21 @@ function plainValue(src: Source | undefined, inst: Installation): string | undef
     );
 }
 
-/** The settings.py the web container runs with (mounted from a ConfigMap at /config/settings.py). */
-function settingsPy(web: Obj, inst: Installation): { configMap?: string; text?: string } {
+/** A config file the web container runs with, mounted from a ConfigMap at /config/<file> (settings.py, bots.ini). */
+function configFile(web: Obj, inst: Installation, file: string): { configMap?: string; text?: string } {
     const spec = podSpecOf(web);
     const c = (spec.containers ?? []).find((x: Obj) => roleOf(x) === "webserver");
-    const mount = (c?.volumeMounts ?? []).find((m: Obj) => String(m.mountPath).endsWith("/settings.py") || (m.mountPath === "/config" && !m.subPath));
+    const mount = (c?.volumeMounts ?? []).find((m: Obj) => String(m.mountPath).endsWith(`/${file}`) || (m.mountPath === "/config" && !m.subPath));
     const volume = mount && (spec.volumes ?? []).find((v: Obj) => v.name === mount.name);
     const name = volume?.configMap?.name;
     const cm = name && inst.configMaps.find((m) => m.metadata.name === name);
-    return { configMap: name, text: cm ? cm.data?.["settings.py"] : undefined };
+    return { configMap: name, text: cm ? cm.data?.[file] : undefined };
+}
+
+/** Whether a bots.ini runs every engine run as Bots' acceptance test. */
+function acceptanceTestOn(ini: string): boolean {
+    const section = /^\[acceptance\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(ini)?.[1] ?? "";
+    return /^\s*runacceptancetest\s*=\s*(true|yes|on|1)\s*$/im.test(section);
 }
 
 /** Lines of settings.py that Python executes (comments dropped). */
@@ -301,7 +307,7 @@ export function planMigration(all: Installation, recorded: Recorded = {}): Plan 
         }
     }
 
-    const settings = settingsPy(web, inst);
+    const settings = configFile(web, inst, "settings.py");
     if (!settings.text) {
         problems.push(
             settings.configMap
@@ -608,6 +614,12 @@ export function planMigration(all: Installation, recorded: Recorded = {}): Plan 
     }
     if (webIngress && config.ingressTlsSecret) {
         notes.push(`ingressClusterIssuer is left unset: Certificate objects of the fork keep issuing ${config.ingressTlsSecret}`);
+    }
+    const ini = configFile(web, inst, "bots.ini");
+    if (ini.text && acceptanceTestOn(ini.text)) {
+        notes.push(
+            `ConfigMap/${ini.configMap} bots.ini has [acceptance] runacceptancetest = True: the fork runs every engine run as Bots' acceptance test; the program runs Bots for real, so outgoing channels send after the migration`,
+        );
     }
     notes.push("the superuser keeps the password the database holds (the fork's bots-superuser-secret value, unless changed in the web UI since); the stack's init Job never changes an existing user");
     if (!(password && "secret" in password && db.DB_PORT)) {

@@ -16,12 +16,19 @@ import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { E2eWorkspace, HOST_IP, Json, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl, kubectlTry, loadImage, portForward, selectStack, sh, toolEnv, waitFor } from "./support";
 
-const NS = "bots-e2e-fork";
+// A second run on the same cluster (another work tree) keeps apart with BOTS_E2E_SUFFIX (namespace,
+// database server) and BOTS_E2E_MYSQL_PORT.
+const SUFFIX = process.env.BOTS_E2E_SUFFIX ?? "";
+const NS = `bots-e2e-fork${SUFFIX}`;
 const STACK = "fork";
 const BOTSENV = "dev";
 const DB = "botsedi_data";
 const DB_USER = "botsedi";
-const MYSQL = { BOTS_TEST_MYSQL_PORT: "53317", BOTS_TEST_MYSQL_DIR: "/var/tmp/bots-e2e-mysql", BOTS_TEST_MYSQL_BIND: `127.0.0.1,${HOST_IP}` };
+const MYSQL = {
+    BOTS_TEST_MYSQL_PORT: process.env.BOTS_E2E_MYSQL_PORT ?? "53317",
+    BOTS_TEST_MYSQL_DIR: `/var/tmp/bots-e2e-mysql${SUFFIX}`,
+    BOTS_TEST_MYSQL_BIND: `127.0.0.1,${HOST_IP}`,
+};
 const SUPERUSER = { name: "edi-admin", password: `fork-${crypto.randomBytes(9).toString("hex")}` };
 const PARTNER = "ACMEFORK";
 const UPSTREAM = path.resolve(REPO_ROOT, "..", "shared", "upstream");
@@ -88,13 +95,16 @@ describe("e2e: the fork's running installation moved onto the program (issue 15)
         }, { runs: 0, received: 0, ok: 0, sent: 0 });
     };
     const lastReport = () => Number(sql("SELECT COALESCE(MAX(idta), 0) FROM report"));
-    const jobDone = (name: string) => waitFor(`Job ${name} to complete`, () => {
-        const j = getJson(env, ["-n", NS, "get", "job", name]);
-        if ((j.status?.conditions ?? []).some((c: Json) => c.type === "Failed" && c.status === "True")) {
-            throw new Error(`Job ${name} failed: ${kubectlTry(env, ["-n", NS, "logs", `job/${name}`]).out.slice(-2000)}`);
-        }
-        return (j.status?.conditions ?? []).some((c: Json) => c.type === "Complete" && c.status === "True");
-    }, 600_000, 2000);
+    /** Waits for a Job to finish; a failed one fails the test with its pod's log. */
+    const jobDone = async (name: string) => {
+        const finished = (type: string) => (getJson(env, ["-n", NS, "get", "job", name]).status?.conditions ?? []).some((c: Json) => c.type === type && c.status === "True");
+        let logs = "";
+        await waitFor(`Job ${name} to finish`, () => {
+            logs = kubectlTry(env, ["-n", NS, "logs", `job/${name}`, "--tail=40"]).out || logs;
+            return finished("Complete") || finished("Failed");
+        }, 600_000, 2000);
+        assert.ok(finished("Complete"), `Job ${name} failed:\n${logs}`);
+    };
     const available = (name: string) => waitFor(`Deployment ${name} available`, () => {
         const d = getJson(env, ["-n", NS, "get", "deployment", name]);
         return (d.status?.availableReplicas ?? 0) >= (d.spec.replicas ?? 1) && d.status?.observedGeneration === d.metadata.generation;
@@ -236,10 +246,13 @@ describe("e2e: the fork's running installation moved onto the program (issue 15)
         spawnSync("chmod", ["-R", "u+w", overlay]);
         const e2e = path.join(overlay, "overlays", "e2e");
         fs.mkdirSync(e2e);
-        // The dev overlay's bots.ini and settings.py (kustomize reads files only below the overlay).
-        for (const f of ["bots.ini", "settings.py"]) {
-            fs.copyFileSync(path.join(overlay, "overlays", "dev", "config", f), path.join(e2e, f));
-        }
+        // The dev overlay's bots.ini and settings.py (kustomize reads files only below the overlay),
+        // with Bots' acceptance-test mode off: the fork's files turn it on, and in it the plugin's
+        // acceptance script fails the engine run before any EDI is exchanged.
+        const ini = fs.readFileSync(path.join(overlay, "overlays", "dev", "config", "bots.ini"), "utf8");
+        assert.match(ini, /^runacceptancetest = True$/m);
+        fs.writeFileSync(path.join(e2e, "bots.ini"), ini.replace(/^runacceptancetest = True$/m, "runacceptancetest = False"));
+        fs.copyFileSync(path.join(overlay, "overlays", "dev", "config", "settings.py"), path.join(e2e, "settings.py"));
         const botsContainers = (kind: string, name: string, containers: string[], base = "/spec/template/spec") =>
             ({ target: { kind, name }, patch: JSON.stringify(containers.map((_, i) => ({ op: "add", path: `${base}/containers/${i}/imagePullPolicy`, value: "IfNotPresent" }))) });
         const kustomization = {
@@ -360,7 +373,7 @@ describe("e2e: the fork's running installation moved onto the program (issue 15)
         const before = getJson(env, ["-n", NS, "get", "deployments,cronjobs,configmaps,secrets,pvc"]).items.map((o: Json) => `${o.kind}/${o.metadata.name}@${o.metadata.resourceVersion}`).sort();
         const text = await migrate(["plan", ...target()]);
         assert.strictEqual(text.code, 0, text.out);
-        log(`plan took ${text.seconds.toFixed(1)} s`);
+        log(`plan took ${text.seconds.toFixed(1)} s; it printed:\n${text.out.replace(/^/gm, "        | ")}`);
         for (const line of [/existingClaim\s+bots-edi-data-pvc/, /botsEnv\s+dev/, /databaseEngine\s+mysql/, /databaseExistingSecret\s+bots-edidb-secret/, /djangoSecretKey\s+\(secret\) copied from Secret bots-edidb-secret, key DJANGO_SECRET_KEY/]) {
             assert.match(text.out, line);
         }

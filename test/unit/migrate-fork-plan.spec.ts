@@ -179,6 +179,17 @@ describe("migrate-fork plan (the fork's dev overlay)", function () {
         assert.strictEqual(plan.engineCronJob, "bots-engine");
     });
 
+    it("says that the fork runs Bots in acceptance-test mode, and not when its bots.ini turns it off", () => {
+        const on = planMigration(forkInstallation()).notes.filter((n) => n.includes("runacceptancetest"));
+        assert.deepStrictEqual(on, [
+            "ConfigMap/bots-config-ini bots.ini has [acceptance] runacceptancetest = True: the fork runs every engine run as Bots' acceptance test; the program runs Bots for real, so outgoing channels send after the migration",
+        ]);
+        const inst = forkInstallation();
+        const ini = inst.configMaps.find((c) => c.metadata.name === "bots-config-ini");
+        ini.data["bots.ini"] = ini.data["bots.ini"].replace(/^runacceptancetest = True$/m, "runacceptancetest = False");
+        assert.ok(!planMigration(inst).notes.some((n) => n.includes("runacceptancetest")));
+    });
+
     it("never carries a secret value in the plan", () => {
         const text = JSON.stringify(planMigration(forkInstallation()));
         for (const v of [DB_PASSWORD, DJANGO_KEY, SUPERUSER_PASSWORD]) {
