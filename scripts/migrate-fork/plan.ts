@@ -615,6 +615,11 @@ export function planMigration(all: Installation, recorded: Recorded = {}): Plan 
     if (webIngress && config.ingressTlsSecret) {
         notes.push(`ingressClusterIssuer is left unset: Certificate objects of the fork keep issuing ${config.ingressTlsSecret}`);
     }
+    if (jobqueue && !deployments.some((d) => rolesOf(d).includes("dirmonitor"))) {
+        notes.push(
+            `${key(jobqueue)} runs the job queue only; the stack's worker also runs Bots' directory monitor on botssys/infile: a file landing there (and, at its start, the files already there) queues an engine run. Set dirmonitorEnabled false to keep the fork's behaviour (the engine CronJob alone)`,
+        );
+    }
     const ini = configFile(web, inst, "bots.ini");
     if (ini.text && acceptanceTestOn(ini.text)) {
         notes.push(
