@@ -79,7 +79,7 @@ function printPlan(plan: Plan): void {
     for (const o of plan.objects) {
         out.push(`  ${o.action.padEnd(10)}  ${`${o.kind}/${o.name}`.padEnd(40)}  ${o.by ? `-> ${o.by}: ` : ""}${o.why}`);
     }
-    out.push("", `Writers stopped first: ${[...plan.writers.deployments.map((d) => `Deployment/${d.name} (${d.replicas} replicas)`), ...plan.writers.cronJobs.map((c) => `CronJob/${c.name}${c.suspend ? " (suspended)" : ""}`)].join(", ")}`);
+    out.push("", `Writers stopped first: ${[...plan.writers.deployments.map((d) => `Deployment/${d.name} (${d.replicas} ${d.replicas === 1 ? "replica" : "replicas"})`), ...plan.writers.cronJobs.map((c) => `CronJob/${c.name}${c.suspend ? " (suspended)" : ""}`)].join(", ")}`);
     if (plan.conflicts.length) {
         out.push(`Deleted right before pulumi up (saved for undo): ${plan.conflicts.map((c) => `${c.kind}/${c.name}`).join(", ")}`);
     }

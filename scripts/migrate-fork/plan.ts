@@ -601,9 +601,9 @@ export function planMigration(all: Installation, recorded: Recorded = {}): Plan 
         const name = s.metadata.name;
         const copied = secrets.filter((c) => c.secret === name).map((c) => `${c.key} -> ${c.configKey}`);
         if (password && "secret" in password && password.secret === name) {
-            add("Secret", name, "adopted", `the stack reads ${password.key} from it (databaseExistingSecret)${copied.length ? `; ${copied.join(", ")} copied into stack config as secrets` : ""}`);
+            add("Secret", name, "adopted", `the stack reads ${password.key} from it (databaseExistingSecret)${copied.length ? `; ${copied.join(", ")} copied into stack config as a secret` : ""}`);
         } else if (copied.length) {
-            add("Secret", name, "kept", `${copied.join(", ")} copied into stack config as secrets; no longer read`);
+            add("Secret", name, "kept", `${copied.join(", ")} copied into stack config as ${copied.length === 1 ? "a secret" : "secrets"}; no longer read`);
         } else {
             add("Secret", name, "kept", "not read by the stack; never deleted by this tool");
         }
