@@ -1,6 +1,7 @@
 // `npm run migrate:fork -- COMMAND --kubeconfig FILE --context CTX --namespace NS [--stack STACK]`
 //   plan    read the fork's installation and print the stack config it implies and what happens to
 //           each of its objects; changes nothing. Exit 2 when it cannot be mapped (each reason named).
+//   config  write that config into the stack and stop: review `pulumi preview` before `run`.
 //   run     write that config into the stack, stop the fork's writers, hand the installation to the
 //           stack (`pulumi up`). Killed or failed at any step: run it again to resume, or undo.
 //   undo    give the installation back to the fork: `pulumi destroy` of the stack (never the claim or
@@ -12,7 +13,7 @@
 import * as path from "path";
 import { Kubectl } from "./kubectl";
 import { Plan, PlanRefused } from "./plan";
-import { currentPlan, finish, run, undo } from "./steps";
+import { currentPlan, finish, run, undo, writeStackConfig } from "./steps";
 
 interface Options {
     command: string;
@@ -49,15 +50,15 @@ function parse(argv: string[]): Options {
             default: throw new UsageError(`unknown option ${flag}`);
         }
     }
-    if (!["plan", "run", "undo", "finish"].includes(o.command)) {
-        throw new UsageError(`unknown command ${JSON.stringify(o.command)}: plan, run, undo or finish`);
+    if (!["plan", "config", "run", "undo", "finish"].includes(o.command)) {
+        throw new UsageError(`unknown command ${JSON.stringify(o.command)}: plan, config, run, undo or finish`);
     }
     for (const [flag, v] of [["--kubeconfig", o.kubeconfig], ["--context", o.context], ["--namespace", o.namespace]] as const) {
         if (!v) {
             throw new UsageError(`${flag} is required: the migration never uses the current kubectl context`);
         }
     }
-    if ((o.command === "run" || o.command === "undo") && !o.stack) {
+    if (["config", "run", "undo"].includes(o.command) && !o.stack) {
         throw new UsageError(`${o.command} needs --stack: the Pulumi stack that takes the installation over`);
     }
     if (!Number.isInteger(o.waitEngine) || o.waitEngine < 0) {
@@ -104,6 +105,7 @@ async function main(): Promise<number> {
             }
             return 0;
         }
+        case "config": writeStackConfig(k, stack, currentPlan(k).plan); return 0;
         case "run": await run(k, stack, { waitSeconds: o.waitEngine }); return 0;
         case "undo": await undo(k, stack, { image: o.forkImage }); return 0;
         default: finish(k); return 0;

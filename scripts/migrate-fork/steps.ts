@@ -88,7 +88,7 @@ function pulumi(t: StackTarget, args: string[], input?: string, quiet = false, m
 }
 
 /** Writes the planned stack config; secret values go from the fork's Secrets to the CLI's stdin only. */
-function writeStackConfig(k: Kubectl, t: StackTarget, plan: Plan): void {
+export function writeStackConfig(k: Kubectl, t: StackTarget, plan: Plan): void {
     const values: Record<string, string> = { kubeconfig: t.kubeconfig, kubeContext: t.context, ...plan.config };
     const pairs: string[] = [];
     for (const [key, value] of Object.entries(values)) {

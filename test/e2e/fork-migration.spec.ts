@@ -13,8 +13,8 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { Stack } from "@pulumi/pulumi/automation";
-import { E2eWorkspace, HOST_IP, Json, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl, kubectlTry, loadImage, portForward, selectStack, sh, toolEnv, waitFor } from "./support";
+import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { E2eWorkspace, HOST_IP, Json, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl, kubectlTry, loadImage, portForward, selectStack, sh, stepsOf, toolEnv, waitFor } from "./support";
 
 // A second run on the same cluster (another work tree) keeps apart with BOTS_E2E_SUFFIX (namespace,
 // database server) and BOTS_E2E_MYSQL_PORT.
@@ -404,6 +404,22 @@ describe("e2e: the fork's running installation moved onto the program (issue 15)
         assert.strictEqual(planned.config.databaseHost, HOST_IP);
         const after = getJson(env, ["-n", NS, "get", "deployments,cronjobs,configmaps,secrets,pvc"]).items.map((o: Json) => `${o.kind}/${o.metadata.name}@${o.metadata.resourceVersion}`).sort();
         assert.deepStrictEqual(after, before, "the plan changed something");
+    });
+
+    it("config writes the plan into the stack, and a preview before the handover shows what run creates", async function () {
+        const written = await migrate(["config", ...target(), "--stack", STACK]);
+        assert.strictEqual(written.code, 0, written.out);
+        const cfg = await stack.getAllConfig();
+        assert.strictEqual(cfg[`${PROJECT}:existingClaim`].value, "bots-edi-data-pvc");
+        assert.strictEqual(cfg[`${PROJECT}:adoptNamespace`].value, "true");
+        assert.strictEqual(cfg[`${PROJECT}:djangoSecretKey`].secret, true);
+        const events: EngineEvent[] = [];
+        await stack.preview({ onEvent: (e) => events.push(e) });
+        const creates = stepsOf(events).filter((st) => st.op === "create").map((st) => `${st.type.split(":").pop()} ${st.name}`);
+        for (const want of ["NamespacePatch", "Deployment bots-web", "Deployment bots-worker", "CronJob bots-engine"]) {
+            assert.ok(creates.some((c) => c.startsWith(want.split(" ")[0]) && c.includes(want.split(" ")[1] ?? "")), `${want} not in ${creates.join(", ")}`);
+        }
+        assert.ok(!stepsOf(events).some((st) => st.op === "delete" || st.op === "replace"), "the preview deletes or replaces something");
     });
 
     it("a migration killed after the writers stopped is undone by one command: the fork runs again", async function () {
