@@ -395,17 +395,10 @@ export function planMigration(all: Installation, recorded: Recorded = {}): Plan 
     if (dbEngine) {
         config.databaseEngine = dbEngine;
     }
-    if (db.DB_HOST) {
-        config.databaseHost = db.DB_HOST;
-    }
-    if (db.DB_PORT) {
-        config.databasePort = db.DB_PORT;
-    }
-    if (db.DB_NAME) {
-        config.databaseName = db.DB_NAME;
-    }
-    if (db.DB_USER) {
-        config.databaseUser = db.DB_USER;
+    for (const [configKey, envName] of Object.entries({ databaseHost: "DB_HOST", databasePort: "DB_PORT", databaseName: "DB_NAME", databaseUser: "DB_USER" })) {
+        if (db[envName]) {
+            config[configKey] = db[envName]!;
+        }
     }
     if (password && "secret" in password) {
         config.databaseExistingSecret = password.secret;
