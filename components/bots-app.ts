@@ -140,6 +140,7 @@ export class BotsApp extends pulumi.ComponentResource {
                 namespace,
                 botsEnv: env,
                 pod: podFor("init"),
+                settingsChecksum: config.checksum,
                 resources: c.init.resources,
                 activeDeadlineSeconds: c.init.activeDeadlineSeconds,
                 backoffLimit: c.init.backoffLimit,
@@ -218,9 +219,10 @@ export class BotsApp extends pulumi.ComponentResource {
 }
 
 /**
- * A workload's checksum: the settings' digest and the Secrets (by name) and keys it mounts. Each
- * secret value is an autonamed Secret that a new value replaces, so its name is the value's
- * version; no digest of a secret value (a weak password could be guessed from it) is shown.
+ * A workload's checksum: the settings' digest and the Secrets (by name) and keys it mounts. A
+ * secret value's Secret is named by a keyed digest of the value (ConfigSecret), so its name is the
+ * value's version; no plain digest of a secret value (a weak password could be guessed from it) is
+ * shown.
  */
 function workloadChecksum(settings: pulumi.Input<string>, secrets: SecretFile[]): pulumi.Output<string> {
     return pulumi

@@ -26,10 +26,19 @@ const GENERATED: Partial<Record<SecretName, random.RandomPasswordArgs>> = {
     SUPERUSER_PASSWORD: { length: 24, special: false },
 };
 
+/** Length of the content digest in the Secrets' names. */
+const NAME_DIGEST_LENGTH = 10;
+
 /**
  * The settings every Bots pod reads (a Secret: bots.ini and settings.py as files, the rest as
- * environment), and one Secret per secret value. Each value has a Secret of its own, autonamed: a
- * new value replaces only that Secret, so only the pods that mount it change and roll.
+ * environment), and one Secret per secret value. Each value has a Secret of its own: a new value
+ * replaces only that Secret, so only the pods that mount it change and roll.
+ *
+ * Every name is computed here from the content, never left to the provider's autonaming (a random
+ * suffix, drawn again by `up` after the preview drew its own): a preview shows the names `up` will
+ * create. The settings Secret is named by a digest of the settings. A secret value's Secret is
+ * named by an HMAC of the value under the stack's naming key (a generated secret), so the name
+ * changes with the value without disclosing a digest from which a weak password could be guessed.
  */
 export class ConfigSecret extends pulumi.ComponentResource {
     /** Name of the settings Secret the pods read. */
@@ -48,14 +57,20 @@ export class ConfigSecret extends pulumi.ComponentResource {
             // Its contents are not ours to read: a change needs a manual rollout restart (docs/configuration.md).
             this.checksum = pulumi.output(sha256(`existing:${args.existingSecretName}`));
         } else {
+            const checksum = sha256(JSON.stringify(sorted(args.data)));
             const secret = new k8s.core.v1.Secret(
                 name,
-                { metadata: { namespace: args.namespace, labels: args.labels }, type: "Opaque", stringData: pulumi.secret(args.data) },
+                {
+                    metadata: { name: settingsSecretName(name, checksum), namespace: args.namespace, labels: args.labels },
+                    type: "Opaque",
+                    stringData: pulumi.secret(args.data),
+                },
                 child,
             );
             this.secretName = secret.metadata.name;
-            this.checksum = pulumi.output(sha256(JSON.stringify(sorted(args.data))));
+            this.checksum = pulumi.output(checksum);
         }
+        let namingKey: pulumi.Output<string> | undefined;
 
         this.files = {};
         for (const secretName of Object.keys(SECRET_FILES) as SecretName[]) {
@@ -71,10 +86,16 @@ export class ConfigSecret extends pulumi.ComponentResource {
             if (value === undefined) {
                 continue;
             }
+            namingKey ??= new random.RandomPassword(`${name}-naming-key`, { length: 64, special: false }, child).result;
+            const base = `${name}-${SECRET_FILES[secretName]}`;
             const secret = new k8s.core.v1.Secret(
-                `${name}-${SECRET_FILES[secretName]}`,
+                base,
                 {
-                    metadata: { namespace: args.namespace, labels: args.labels },
+                    metadata: {
+                        name: pulumi.unsecret(pulumi.all([namingKey, value]).apply(([key, v]) => valueSecretName(base, key, v))),
+                        namespace: args.namespace,
+                        labels: args.labels,
+                    },
                     type: "Opaque",
                     stringData: pulumi.secret(pulumi.output(value).apply((v) => ({ [secretName]: v }))),
                 },
@@ -84,6 +105,24 @@ export class ConfigSecret extends pulumi.ComponentResource {
         }
         this.registerOutputs({ secretName: this.secretName, checksum: this.checksum });
     }
+}
+
+/** Name of the settings Secret: its base name and a digest of the settings (no secret values among them). */
+export function settingsSecretName(base: string, checksum: string): string {
+    return `${base}-${checksum.slice(0, NAME_DIGEST_LENGTH)}`;
+}
+
+/**
+ * Name of a secret value's Secret: its base name and an HMAC of the value under the naming key.
+ * The HMAC is not secret (the key is), so the name is unmarked: it is shown in previews and
+ * compared in pod templates like any other name.
+ */
+export function valueSecretName(base: string, key: string, value: string): string {
+    return `${base}-${hmac(key, value).slice(0, NAME_DIGEST_LENGTH)}`;
+}
+
+function hmac(key: string, value: string): string {
+    return crypto.createHmac("sha256", key).update(value).digest("hex");
 }
 
 function sorted(d: Record<string, string>): [string, string][] {
