@@ -58,13 +58,13 @@ export class BotsApp extends pulumi.ComponentResource {
             `${name}-image`,
             {
                 repository: c.image.repository,
+                botsSource: c.image.botsSource,
                 existing: c.image.reference ? { tag: c.image.reference.tag, digest: c.image.reference.digest } : undefined,
                 build:
                     c.image.mode === "build"
                         ? {
                               platforms: c.image.platforms,
                               cache: c.image.cache,
-                              botsSource: c.image.botsSource,
                               botsSourceDir: c.image.botsSourceDir,
                               plugins: c.image.plugins,
                               tag: c.stack,
