@@ -32,7 +32,9 @@ import {
     loadImage,
     notContained,
     portForward,
+    previewedOutput,
     requestLoop,
+    selectConsumerStack,
     selectStack,
     serviceRelay,
     sh,
@@ -249,6 +251,11 @@ describe("e2e: dev stack on a real node", function () {
     });
 
     it("up creates every object with the spec the program asked for, read back from the API server", async function () {
+        // What a reviewer approves: the names the preview of the new stack shows are the ones up creates.
+        const preview = await dev.preview({ onOutput: log });
+        const previewed = { configSecretName: previewedOutput(preview.stdout, "configSecretName"), initJobName: previewedOutput(preview.stdout, "initJobName") };
+        assert.ok(previewed.configSecretName && previewed.initJobName, `the preview shows no configSecretName/initJobName:\n${preview.stdout}`);
+
         const t0 = Date.now();
         const res = await upDev();
         process.stdout.write(`      (dev up: ${((Date.now() - t0) / 1000).toFixed(1)}s)\n`);
@@ -288,6 +295,7 @@ describe("e2e: dev stack on a real node", function () {
 
         // Everything is pinned to the deployed digest, in the stack's namespace.
         const outputs = await dev.outputs();
+        assert.deepStrictEqual(previewed, { configSecretName: outputs.configSecretName.value, initJobName: outputs.initJobName.value }, "preview named other objects than up created");
         assert.strictEqual(outputs.namespace.value, ns);
         assert.strictEqual(outputs.imageRef.value, IMAGE_A);
         for (const t of podTemplates()) {
@@ -338,6 +346,31 @@ describe("e2e: dev stack on a real node", function () {
         assert.strictEqual(tables.trim(), "6", `Bots' tables in bots_dev: ${tables}`);
         const users = pg("psql", "bots_dev", "SELECT username FROM auth_user WHERE is_superuser");
         assert.strictEqual(users.trim(), "admin");
+    });
+
+    it("another team's Pulumi project reads the dev stack's outputs through a StackReference (examples/consumer)", async function () {
+        const devOut = await dev.outputs();
+        const consumer = await selectConsumerStack(ws, "dev");
+        try {
+            await consumer.setConfig("bots-edi-consumer:botsStack", { value: `organization/${PROJECT}/dev` });
+            const res = await consumer.up({ onOutput: log });
+            assert.strictEqual(res.summary.result, "succeeded");
+            const read = Object.fromEntries(Object.entries(res.outputs).map(([k, v]) => [k, v.value]));
+            const ingressUrl = devOut.ingressUrl?.value as string | undefined;
+            assert.ok(ingressUrl, "Pulumi.dev.yaml sets ingressHost, so dev has an ingressUrl");
+            assert.deepStrictEqual(read, {
+                botsUrl: ingressUrl,
+                botsServiceHost: `${devOut.webServiceName.value}.${ns}.svc.cluster.local`,
+                botsNamespace: ns,
+                botsImage: IMAGE_A,
+                botsDigest: devOut.imageDigest.value,
+                botsEngineSchedule: devOut.engineSchedule.value,
+            });
+            assert.ok(IMAGE_A.endsWith(`@${devOut.imageDigest.value}`));
+        } finally {
+            await consumer.destroy({ onOutput: log });
+            await consumer.workspace.removeStack("dev");
+        }
     });
 
     it("web and worker pods run as uid 10001 with a read-only root and turn Ready through their probes", async function () {
