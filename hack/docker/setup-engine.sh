@@ -19,6 +19,10 @@ esac
 need=()
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+# hack/docker/buildkit.sh (the build without docker buildx) reads the local registry with curl and
+# the Go module cache's JSON with python3.
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 if (( ! engine_only )); then
     command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
     compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
