@@ -46,8 +46,11 @@ import {
 import { engineReport } from "../support/engine-report";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const PG_PORT = 55433;
-const DB_NAMESPACE = "databases-dev";
+// A second run on the same cluster (another work tree) keeps apart with BOTS_E2E_SUFFIX (appended
+// to both namespaces) and its own database server (BOTS_E2E_PG_PORT, BOTS_E2E_PG_DIR: pg-server.sh).
+const SUFFIX = process.env.BOTS_E2E_SUFFIX ?? "";
+const PG_PORT = Number(process.env.BOTS_E2E_PG_PORT ?? 55433);
+const DB_NAMESPACE = `databases-dev${SUFFIX}`;
 const DB_SERVICE = "postgres";
 const DB_HOST = `${DB_SERVICE}.${DB_NAMESPACE}.svc.cluster.local`;
 /** The plugin baked into the image by run.sh, its route, and what one engine run over its samples gives (../shared/upstream/README.md). */
@@ -229,6 +232,12 @@ describe("e2e: dev stack on a real node", function () {
             [`${PROJECT}:storageClass`]: { value: "local-rwx" },
             [`${PROJECT}:engineSuspend`]: { value: "true" },
         });
+        if (SUFFIX) {
+            await dev.setAllConfig({
+                [`${PROJECT}:namespace`]: { value: `${(await dev.getConfig(`${PROJECT}:namespace`)).value}${SUFFIX}` },
+                [`${PROJECT}:databaseHost`]: { value: DB_HOST },
+            });
+        }
         // A list key (type array in Pulumi.yaml): set by path, as `pulumi config set --path` does.
         await dev.setConfig(`${PROJECT}:botsActivateRoutes[0]`, { value: PLUGIN.route }, true);
         ns = (await dev.getConfig(`${PROJECT}:namespace`)).value;
