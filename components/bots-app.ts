@@ -146,10 +146,13 @@ export class BotsApp extends pulumi.ComponentResource {
                 backoffLimit: c.init.backoffLimit,
                 timeoutMinutes: c.init.timeoutMinutes,
                 activateRoutes: c.bots.activateRoutes,
+                dependsOn: config.secrets,
             },
             { parent: this },
         );
-        const afterInit = [init.job];
+        // The Secrets are named here, not read from their outputs (ConfigSecret says why): the
+        // workloads wait for them explicitly.
+        const afterInit = [init.job, ...config.secrets];
 
         const web = new BotsWeb(
             `${name}-web`,

@@ -39,6 +39,14 @@ const NAME_DIGEST_LENGTH = 10;
  * create. The settings Secret is named by a digest of the settings. A secret value's Secret is
  * named by an HMAC of the value under the stack's naming key (a generated secret), so the name
  * changes with the value without disclosing a digest from which a weak password could be guessed.
+ *
+ * A name comes back when content does (an `up` that failed after creating the new Secret, then
+ * the old config again). Replaced create-before-delete, the original would stay in the state for
+ * deletion at the end of the next update, and that deletion would remove the live Secret of the
+ * same name. So each Secret is replaced delete-before-replace, and the workloads take its name
+ * from this component, computed, not from the Secret's outputs: depending on it only through
+ * `dependsOn`, they are not replaced along with it (the engine replaces a dependent only for an
+ * input that depends on the replaced resource).
  */
 export class ConfigSecret extends pulumi.ComponentResource {
     /** Name of the settings Secret the pods read. */
@@ -47,10 +55,13 @@ export class ConfigSecret extends pulumi.ComponentResource {
     public readonly checksum: pulumi.Output<string>;
     /** Where each secret value can be mounted from; a value nobody gave and nothing generates is absent. */
     public readonly files: Partial<Record<SecretName, SecretFile>>;
+    /** The Secrets this component creates: what a workload waits for (dependsOn). */
+    public readonly secrets: k8s.core.v1.Secret[] = [];
 
     constructor(name: string, args: ConfigSecretArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bots:k8s:ConfigSecret", name, {}, opts);
         const child = { parent: this };
+        const secretOpts = { parent: this, deleteBeforeReplace: true };
 
         if (args.existingSecretName) {
             this.secretName = pulumi.output(args.existingSecretName);
@@ -58,16 +69,19 @@ export class ConfigSecret extends pulumi.ComponentResource {
             this.checksum = pulumi.output(sha256(`existing:${args.existingSecretName}`));
         } else {
             const checksum = sha256(JSON.stringify(sorted(args.data)));
-            const secret = new k8s.core.v1.Secret(
-                name,
-                {
-                    metadata: { name: settingsSecretName(name, checksum), namespace: args.namespace, labels: args.labels },
-                    type: "Opaque",
-                    stringData: pulumi.secret(args.data),
-                },
-                child,
+            const secretName = settingsSecretName(name, checksum);
+            this.secrets.push(
+                new k8s.core.v1.Secret(
+                    name,
+                    {
+                        metadata: { name: secretName, namespace: args.namespace, labels: args.labels },
+                        type: "Opaque",
+                        stringData: pulumi.secret(args.data),
+                    },
+                    secretOpts,
+                ),
             );
-            this.secretName = secret.metadata.name;
+            this.secretName = pulumi.output(secretName);
             this.checksum = pulumi.output(checksum);
         }
         let namingKey: pulumi.Output<string> | undefined;
@@ -88,20 +102,19 @@ export class ConfigSecret extends pulumi.ComponentResource {
             }
             namingKey ??= new random.RandomPassword(`${name}-naming-key`, { length: 64, special: false }, child).result;
             const base = `${name}-${SECRET_FILES[secretName]}`;
-            const secret = new k8s.core.v1.Secret(
-                base,
-                {
-                    metadata: {
-                        name: pulumi.unsecret(pulumi.all([namingKey, value]).apply(([key, v]) => valueSecretName(base, key, v))),
-                        namespace: args.namespace,
-                        labels: args.labels,
+            const valueName = pulumi.unsecret(pulumi.all([namingKey, value]).apply(([key, v]) => valueSecretName(base, key, v)));
+            this.secrets.push(
+                new k8s.core.v1.Secret(
+                    base,
+                    {
+                        metadata: { name: valueName, namespace: args.namespace, labels: args.labels },
+                        type: "Opaque",
+                        stringData: pulumi.secret(pulumi.output(value).apply((v) => ({ [secretName]: v }))),
                     },
-                    type: "Opaque",
-                    stringData: pulumi.secret(pulumi.output(value).apply((v) => ({ [secretName]: v }))),
-                },
-                child,
+                    secretOpts,
+                ),
             );
-            this.files[secretName] = { name: secretName, secretName: secret.metadata.name, key: secretName };
+            this.files[secretName] = { name: secretName, secretName: valueName, key: secretName };
         }
         this.registerOutputs({ secretName: this.secretName, checksum: this.checksum });
     }

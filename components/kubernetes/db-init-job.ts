@@ -24,6 +24,8 @@ export interface DbInitJobArgs {
     timeoutMinutes: number;
     /** Route ids init-db activates among the baked plugins' routes (BOTS_ACTIVATE_ROUTES). */
     activateRoutes: string[];
+    /** What must exist before the Job runs: the Secrets its pod mounts. */
+    dependsOn: pulumi.Resource[];
 }
 
 /**
@@ -76,6 +78,7 @@ export class DbInitJob extends pulumi.ComponentResource {
             },
             {
                 parent: this,
+                dependsOn: args.dependsOn,
                 customTimeouts: { create: `${args.timeoutMinutes}m`, update: `${args.timeoutMinutes}m` },
             },
         );

@@ -67,6 +67,18 @@ describe("object names: chosen by the program, from the content", () => {
         assert.strictEqual(secretHolding(a, "EMAIL_HOST_PASSWORD").inputs.metadata.name, secretHolding(b, "EMAIL_HOST_PASSWORD").inputs.metadata.name);
     });
 
+    it("replaces each Secret delete-before-replace, so a name that comes back is never deleted afterwards", async () => {
+        // A failed `up` after the new Secret was created, then the old content again: replaced
+        // create-before-delete, the original of that name would be deleted at the end of the next
+        // update, taking the live Secret with it (seen in the e2e tier: pods could no longer start).
+        const run = await runStack(ALL_SECRETS);
+        const secrets = ofType(run, T.secret);
+        assert.strictEqual(secrets.length, 5);
+        for (const s of secrets) {
+            assert.strictEqual(run.options.get(`${T.secret}::${s.name}`)!.deleteBeforeReplace, true, s.name);
+        }
+    });
+
     it("keeps initJobName when only a secret value changes, so a preview of a new stack already shows it", async () => {
         const a = await runStack(ALL_SECRETS);
         const b = await runStack({ ...ALL_SECRETS, secrets: { ...ALL_SECRETS.secrets, djangoSecretKey: "j".repeat(50) } });

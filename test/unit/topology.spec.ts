@@ -175,10 +175,12 @@ describe("topology", () => {
         assert.deepStrictEqual(prod.options.get(`${T.job}::bots-db-init`)!.customTimeouts, { create: "40m", update: "40m" });
     });
 
-    it("makes every workload wait for the init Job", () => {
+    it("makes every workload wait for the init Job, and the Job and workloads for the Secrets", () => {
+        const secrets = ["bots-config", "bots-config-django-secret-key", "bots-config-superuser-password"];
         for (const key of [`${T.deployment}::bots-web`, `${T.deployment}::bots-worker`, `${T.cronJob}::bots-engine`]) {
-            assert.deepStrictEqual(dev.options.get(key)!.dependsOn, ["bots-db-init"], key);
+            assert.deepStrictEqual(dev.options.get(key)!.dependsOn, ["bots-db-init", ...secrets], key);
         }
+        assert.deepStrictEqual(dev.options.get(`${T.job}::bots-db-init`)!.dependsOn, secrets);
     });
 
     it("schedules the engine: Forbid, deadlines, history and its TTL, time zone, suspend, no retry on exit 2 and 3", () => {
