@@ -100,6 +100,7 @@ run kubectl --kubeconfig "$BOTS_KUBECONFIG" --context "$BOTS_KUBE_CONTEXT" auth 
 run pulumi config set namespace "$NS"
 run pulumi config set imageMode existing
 run pulumi config set imageRef "$IMAGE_A"
+run pulumi config set botsSource context
 run pulumi config set storageClass local-rwx
 run pulumi config set databaseEngine sqlite
 run pulumi config set protectData true
@@ -187,6 +188,7 @@ run pulumi config set adoptNamespace true
 run pulumi config set existingClaim bots-data
 run pulumi config set imageMode existing
 run pulumi config set imageRef "$IMAGE_A"
+run pulumi config set botsSource context
 run pulumi config set storageClass local-rwx
 run pulumi config set databaseEngine sqlite
 run pulumi up -s "$STACK"
