@@ -58,13 +58,13 @@ export class BotsApp extends pulumi.ComponentResource {
             `${name}-image`,
             {
                 repository: c.image.repository,
+                botsSource: c.image.botsSource,
                 existing: c.image.reference ? { tag: c.image.reference.tag, digest: c.image.reference.digest } : undefined,
                 build:
                     c.image.mode === "build"
                         ? {
                               platforms: c.image.platforms,
                               cache: c.image.cache,
-                              botsSource: c.image.botsSource,
                               botsSourceDir: c.image.botsSourceDir,
                               plugins: c.image.plugins,
                               tag: c.stack,
@@ -140,15 +140,19 @@ export class BotsApp extends pulumi.ComponentResource {
                 namespace,
                 botsEnv: env,
                 pod: podFor("init"),
+                settingsChecksum: config.checksum,
                 resources: c.init.resources,
                 activeDeadlineSeconds: c.init.activeDeadlineSeconds,
                 backoffLimit: c.init.backoffLimit,
                 timeoutMinutes: c.init.timeoutMinutes,
                 activateRoutes: c.bots.activateRoutes,
+                dependsOn: config.secrets,
             },
             { parent: this },
         );
-        const afterInit = [init.job];
+        // The Secrets are named here, not read from their outputs (ConfigSecret says why): the
+        // workloads wait for them explicitly.
+        const afterInit = [init.job, ...config.secrets];
 
         const web = new BotsWeb(
             `${name}-web`,
@@ -218,9 +222,10 @@ export class BotsApp extends pulumi.ComponentResource {
 }
 
 /**
- * A workload's checksum: the settings' digest and the Secrets (by name) and keys it mounts. Each
- * secret value is an autonamed Secret that a new value replaces, so its name is the value's
- * version; no digest of a secret value (a weak password could be guessed from it) is shown.
+ * A workload's checksum: the settings' digest and the Secrets (by name) and keys it mounts. A
+ * secret value's Secret is named by a keyed digest of the value (ConfigSecret), so its name is the
+ * value's version; no plain digest of a secret value (a weak password could be guessed from it) is
+ * shown.
  */
 function workloadChecksum(settings: pulumi.Input<string>, secrets: SecretFile[]): pulumi.Output<string> {
     return pulumi

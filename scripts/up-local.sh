@@ -6,9 +6,11 @@
 #      cached in ~/.cache/bots-edi-deploy, see hack/tools/build-all.sh);
 #   2. starts the local cluster with one real node (hack/cluster/up.sh; stop it
 #      with npm run cluster:down);
-#   3. builds the Bots image (npm run image:build: your Bots source tree and plugins
-#      with --bots-source/--plugin, else the end-of-life PyPI Bots 3.3.1) and loads it
-#      into the node, deployed by digest (hack/cluster/load-image.sh);
+#   3. installs and starts the Docker engine (Debian's docker.io, hack/docker/setup-engine.sh),
+#      builds the local Debian base image once (debootstrap: no registry to pull one from,
+#      hack/docker/build-base-image.sh), builds the Bots image on it (npm run image:build: your
+#      Bots source tree and plugins with --bots-source/--plugin, else the end-of-life PyPI
+#      Bots 3.3.1) and loads it into the node, deployed by digest (hack/cluster/load-image.sh);
 #   4. creates or selects the stack "local" on a self-managed file backend in
 #      ~/.cache/bots-edi-deploy/state, with passphrase-encrypted secrets, points
 #      it at the local cluster (SQLite on the data volume) and runs `pulumi up`;
@@ -31,9 +33,8 @@
 # The stack's settings file lives in <state>/Pulumi.<stack>.yaml, not in the
 # work tree; inspect it with
 #   pulumi config --config-file ~/.cache/bots-edi-deploy/state/Pulumi.local.yaml
-# Needs: Docker engine (hack/docker/setup-engine.sh) with the base image
-# (hack/docker/build-base-image.sh); apt-get install containerd runc
-# containernetworking-plugins socat conntrack.
+# Needs: Debian 12, root (it installs Debian packages and starts daemons), Go 1.26 (the tools) and
+# any npm (Node.js 24): everything else it installs and starts itself.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -47,7 +48,7 @@ STATE="${BOTS_STATE_DIR:-$BOTS_TOOLS_CACHE/state}"
 STACK="${BOTS_LOCAL_STACK:-local}"
 CONFIG_FILE="$STATE/Pulumi.$STACK.yaml"
 IMAGE="${BOTS_LOCAL_IMAGE:-bots-edi:local}"
-BASE_IMAGE="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-amd64}"
+BASE_IMAGE="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-$(dpkg --print-architecture)}"
 
 say() { printf '\n==> %s\n' "$*"; }
 die() { printf 'up:local: %s\n' "$*" >&2; exit 2; }
@@ -81,6 +82,12 @@ if [ ${#routes[@]} -eq 0 ] && [ ${#plugins[@]} -gt 0 ]; then
   ')" || die "--plugin: see the error above"
   mapfile -t routes < <(printf '%s\n' "$listed" | sed '/^$/d' | sort -u)
 fi
+
+# Before the tools' long first build, so a machine that cannot run the engine says so at once.
+say "Docker engine and the base image $BASE_IMAGE"
+bash hack/docker/setup-engine.sh --engine-only
+# Does nothing when the image is there already.
+BOTS_BASE_IMAGE_TAG="$BASE_IMAGE" bash hack/docker/build-base-image.sh
 
 say "tools"
 bash hack/tools/build-all.sh

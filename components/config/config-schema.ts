@@ -203,7 +203,7 @@ export const rawConfigSchema = z
         botsSource: oneOf(
             ["pypi", "context"] as const,
             "pypi",
-            "Where the image gets Bots: pypi (bots-ediint 3.3.1, hash-pinned in docker/requirements/bots.txt) or context (botsSourceDir, a local Bots source tree).",
+            "Which Bots the image holds: pypi (bots-ediint 3.3.1, hash-pinned in docker/requirements/bots.txt; end of life, the program warns on every run) or context (botsSourceDir, a local Bots source tree). Build mode builds from it; in existing mode it states what imageRef was built from (the digest does not say): set context on a stack that runs a digest built from a source tree.",
         ),
         botsSourceDir: text(
             "",
@@ -406,8 +406,8 @@ export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey
     if (new Set(c.imagePlatforms).size !== c.imagePlatforms.length) {
         add("imagePlatforms", "must not repeat a platform");
     }
-    if (c.botsSource === "context" && c.botsSourceDir === "") {
-        add("botsSourceDir", "is required when botsSource is context: the local Bots source tree");
+    if (c.imageMode === "build" && c.botsSource === "context" && c.botsSourceDir === "") {
+        add("botsSourceDir", "is required when botsSource is context in build mode: the local Bots source tree");
     }
     if (c.imageMode === "build" && c.botsSource === "context" && c.botsSourceDir !== "") {
         for (const problem of checkBotsSource(path.resolve(c.botsSourceDir))) {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { controlCharacter } from "./django-rules";
 import { dns1123Label } from "./k8s-rules";
-import { KubeconfigView, kubeContextProblem, readKubeconfig } from "./kubeconfig";
+import { KubeconfigView, kubeContextProblem, kubeconfigProblem, readKubeconfig } from "./kubeconfig";
 import {
     RawConfig,
     RESOURCE_COMPONENTS,
@@ -236,6 +236,10 @@ export function parseConfig(input: StackConfigInput): AppConfig {
     }
     if (c.botsEnv === "" && dns1123Label(stack) !== undefined) {
         issues.push(`${full("botsEnv")} = (unset): the stack name ${JSON.stringify(stack)} it defaults to is not a DNS-1123 label; set botsEnv to one`);
+    }
+    const fileProblem = input.kubeconfig && kubeconfigProblem(input.kubeconfig);
+    if (fileProblem) {
+        issues.push(`${full("kubeconfig")} = ${show(c.kubeconfig)}: ${fileProblem}`);
     }
     const contextProblem = input.kubeconfig && kubeContextProblem(c.kubeContext, input.kubeconfig);
     if (contextProblem) {

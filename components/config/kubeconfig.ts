@@ -15,6 +15,8 @@ export interface KubeconfigView {
     contexts: string[];
     /** Why the file(s) could not be read or parsed, when they could not. */
     unreadable?: string;
+    /** The `kubeconfig` setting names a file that does not exist (its path, `~` expanded). */
+    notFound?: string;
 }
 
 function contextsOf(text: string): string[] {
@@ -27,6 +29,12 @@ export function readKubeconfig(setting: string, env: NodeJS.ProcessEnv = process
     if (setting !== "") {
         const asPath = setting.startsWith("~/") ? path.join(os.homedir(), setting.slice(2)) : setting;
         const isFile = !setting.includes("\n") && fs.existsSync(asPath);
+        // Contents are YAML over several lines or JSON; one line that is neither is a path whose
+        // file is missing. The provider would parse it as contents and find no context at all,
+        // which tells the operator nothing about the typo in the path.
+        if (!isFile && !setting.includes("\n") && !setting.trimStart().startsWith("{")) {
+            return { source: asPath, contexts: [], notFound: asPath };
+        }
         const source = isFile ? asPath : "the kubeconfig key's contents";
         try {
             return { source, contexts: contextsOf(isFile ? fs.readFileSync(asPath, "utf8") : setting) };
@@ -50,6 +58,9 @@ export function readKubeconfig(setting: string, env: NodeJS.ProcessEnv = process
 
 /** Why the context cannot be used with that kubeconfig, or undefined when it is there. */
 export function kubeContextProblem(context: string, view: KubeconfigView): string | undefined {
+    if (view.notFound) {
+        return undefined; // reported on the kubeconfig key itself (kubeconfigProblem)
+    }
     if (view.unreadable) {
         return `cannot be checked: the kubeconfig the provider will use, ${view.source}, cannot be read: ${view.unreadable}`;
     }
@@ -58,4 +69,9 @@ export function kubeContextProblem(context: string, view: KubeconfigView): strin
     }
     const have = view.contexts.length > 0 ? view.contexts.join(", ") : "none";
     return `is not a context of the kubeconfig the provider will use, ${view.source} (its contexts: ${have}); set kubeContext to one of them or kubeconfig to the file that has it`;
+}
+
+/** Why the `kubeconfig` setting itself cannot be used, or undefined. */
+export function kubeconfigProblem(view: KubeconfigView): string | undefined {
+    return view.notFound ? `file not found: ${view.notFound} (set kubeconfig to an existing kubeconfig file, or to its contents)` : undefined;
 }

@@ -11,8 +11,6 @@ export interface BotsImageBuild {
     platforms: string[];
     /** Use the registry as build cache (cache-<arch> tags beside the image). */
     cache: boolean;
-    /** Where Bots comes from: the pinned PyPI release or a local source tree. */
-    botsSource: "pypi" | "context";
     /** The local Bots source tree (botsSource context). */
     botsSourceDir?: string;
     /** Plugin folders baked into the image (last layer), in install order. */
@@ -26,6 +24,8 @@ export interface BotsImageBuild {
 export interface BotsImageArgs {
     /** Repository pushed to (build) or read from (existing), without tag or digest. */
     repository: string;
+    /** Which Bots the image holds: the pinned PyPI release or a source tree (build: where the build gets it). */
+    botsSource: "pypi" | "context";
     /** Build and push the image; exclusive with existing. */
     build?: BotsImageBuild;
     /** Deploy an image that exists: its tag, or its digest (then nothing is resolved). */
@@ -47,6 +47,18 @@ export class BotsImage extends pulumi.ComponentResource {
     constructor(name: string, args: BotsImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bots:image:BotsImage", name, {}, opts);
         const repo = args.repository;
+        if (args.botsSource === "pypi") {
+            // A digest does not say which Bots it holds, so in existing mode botsSource is the
+            // stack's statement of it (prod: the same as the dev stack whose digest it runs).
+            const what = args.build ? "the image runs" : "imageRef is declared (botsSource) to run";
+            pulumi.log.warn(
+                `botsSource is pypi: ${what} Bots 3.3.1 on Django 2.2, which is end of life (no security fixes since April 2022). ` +
+                    (args.build
+                        ? "Set botsSource: context and botsSourceDir to a Bots 4 source tree (docs/plugins.md)."
+                        : "Promote an image built from a Bots 4 source tree and set botsSource: context (docs/plugins.md)."),
+                this,
+            );
+        }
 
         if (args.existing) {
             const { tag, digest } = args.existing;
@@ -58,15 +70,8 @@ export class BotsImage extends pulumi.ComponentResource {
         } else {
             const b = args.build!;
             const registries = b.registry ? [b.registry] : undefined;
-            if (b.botsSource === "pypi") {
-                pulumi.log.warn(
-                    "botsSource is pypi: the image runs Bots 3.3.1 on Django 2.2, which is end of life (no security fixes since April 2022). " +
-                        "Set botsSource: context and botsSourceDir to a Bots 4 source tree (docs/plugins.md).",
-                    this,
-                );
-            }
             // Dockerfile, named contexts (bots-src, bots-plugins) and build args: the same as `npm run image:build`.
-            const spec = buildSpec({ botsSourceDir: b.botsSource === "context" ? b.botsSourceDir : undefined, pluginDirs: b.plugins });
+            const spec = buildSpec({ botsSourceDir: args.botsSource === "context" ? b.botsSourceDir : undefined, pluginDirs: b.plugins });
             const named = Object.keys(spec.named).length
                 ? Object.fromEntries(Object.entries(spec.named).map(([k, location]) => [k, { location }]))
                 : undefined;

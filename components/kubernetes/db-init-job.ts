@@ -12,6 +12,8 @@ export interface DbInitJobArgs {
     botsEnv: string;
     /** What every Bots pod shares. */
     pod: BotsPodArgs;
+    /** Digest of the settings alone (ConfigSecret.checksum): with the image and the routes, it names the Job. */
+    settingsChecksum: pulumi.Input<string>;
     /** Requests and limits of the init container. */
     resources: k8s.types.input.core.v1.ResourceRequirements;
     /** Kubernetes stops a run that takes longer (seconds). */
@@ -22,13 +24,18 @@ export interface DbInitJobArgs {
     timeoutMinutes: number;
     /** Route ids init-db activates among the baked plugins' routes (BOTS_ACTIVATE_ROUTES). */
     activateRoutes: string[];
+    /** What must exist before the Job runs: the Secrets its pod mounts. */
+    dependsOn: pulumi.Resource[];
 }
 
 /**
  * The database init Job (migrate + Bots' unmanaged tables + superuser + the image's plugins, with
- * the listed routes activated; idempotent). Its name carries a digest of the image, the config and
- * the routes, so a new image (a plugin change is one) or config makes a new Job, and the same ones
- * keep it. No TTL: a Job the cluster deletes by itself would come back as drift.
+ * the listed routes activated; idempotent). Its name carries a digest of the image, the settings
+ * and the routes, so a new image (a plugin change is one) or config makes a new Job, and the same
+ * ones keep it. The secret values are not part of the name: a generated one is not known before
+ * `up` creates it, and the name must be the one the preview showed. A rotated secret the Job
+ * mounts changes its pod template instead, so the Job is replaced under the same name and runs
+ * again with the new value. No TTL: a Job the cluster deletes by itself would come back as drift.
  */
 export class DbInitJob extends pulumi.ComponentResource {
     /** The Job; workloads depend on it so they start on a migrated database. */
@@ -41,7 +48,7 @@ export class DbInitJob extends pulumi.ComponentResource {
         const routes = args.activateRoutes.join(",");
         // The routes are part of the name only when set, so stacks without plugins keep their Job.
         const jobName = pulumi
-            .all([args.pod.image, args.pod.configChecksum])
+            .all([args.pod.image, args.settingsChecksum])
             .apply(([image, checksum]) => `bots-db-init-${sha256(`${image}\n${checksum}${routes ? `\n${routes}` : ""}`).slice(0, 10)}`);
         const container = botsContainer(args.pod, "db-init", ["init-db"], args.resources);
         if (routes) {
@@ -71,6 +78,7 @@ export class DbInitJob extends pulumi.ComponentResource {
             },
             {
                 parent: this,
+                dependsOn: args.dependsOn,
                 customTimeouts: { create: `${args.timeoutMinutes}m`, update: `${args.timeoutMinutes}m` },
             },
         );

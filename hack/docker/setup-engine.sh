@@ -4,19 +4,30 @@
 # PostgreSQL and MariaDB server binaries (the tests run their own server processes).
 # Idempotent and quick when everything is already there.
 #
-# Usage: setup-engine.sh [--multiarch]   (--multiarch also: qemu-user-static, binfmt-support,
-#                                          docker-registry, arm64 binfmt registration)
+# Usage: setup-engine.sh [--multiarch | --engine-only]
+#   --multiarch    also: qemu-user-static, binfmt-support, docker-registry, arm64 binfmt registration
+#   --engine-only  only the engine and debootstrap (what building the image needs: up:local)
 set -euo pipefail
 
 multiarch=0
-[[ "${1:-}" == "--multiarch" ]] && multiarch=1
+engine_only=0
+case "${1:-}" in
+    --multiarch) multiarch=1 ;;
+    --engine-only) engine_only=1 ;;
+esac
 
 need=()
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
-command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
-compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
-[[ -x /usr/sbin/mariadbd ]] || need+=(mariadb-server)
+# hack/docker/buildkit.sh (the build without docker buildx) reads the local registry with curl and
+# the Go module cache's JSON with python3.
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+if (( ! engine_only )); then
+    command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
+    compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+    [[ -x /usr/sbin/mariadbd ]] || need+=(mariadb-server)
+fi
 if (( multiarch )); then
     [[ -x /usr/bin/qemu-aarch64-static ]] || need+=(qemu-user-static binfmt-support)
     command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)

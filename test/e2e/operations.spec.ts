@@ -1,7 +1,8 @@
 // The operator procedures as written (README.md and docs/operations.md), run by
 // hack/docs/operations.sh against the local cluster's real node: adding a stack, the policy
 // preview, promotion, rollback from the update history, a secret rotation, destroy of a protected
-// stack and "destroy everything but the data". The script checks the cluster after each
+// stack, "destroy everything but the data" and a new stack on the kept data (which superuser
+// password is valid). The script checks the cluster after each
 // procedure and fails on the first difference; docs/operations.md quotes its output.
 import * as assert from "assert";
 import { spawnSync } from "child_process";
@@ -23,7 +24,7 @@ describe("e2e: the operator procedures of the documents, as written", function (
         const out = `${r.stdout}${r.stderr}`;
         process.stdout.write(`      (operations.sh: ${((Date.now() - t0) / 1000).toFixed(1)}s)\n`);
         assert.strictEqual(r.status, 0, out.slice(-6000));
-        assert.match(out, /operations\.sh: adding a stack, promotion, rollback and destroy-all-but-the-data ran as written/);
+        assert.match(out, /operations\.sh: adding a stack, promotion, rollback, destroy-all-but-the-data and a new stack on the kept data ran as written/);
         // What the documents quote (the "### " sections) carries no path of this machine.
         const quoted = r.stdout.slice(r.stdout.indexOf("### "));
         assert.ok(quoted.length > 1000, "the script printed its sections");

@@ -32,7 +32,9 @@ import {
     loadImage,
     notContained,
     portForward,
+    previewedOutput,
     requestLoop,
+    selectConsumerStack,
     selectStack,
     serviceRelay,
     sh,
@@ -44,8 +46,11 @@ import {
 import { engineReport } from "../support/engine-report";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const PG_PORT = 55433;
-const DB_NAMESPACE = "databases-dev";
+// A second run on the same cluster (another work tree) keeps apart with BOTS_E2E_SUFFIX (appended
+// to both namespaces) and its own database server (BOTS_E2E_PG_PORT, BOTS_E2E_PG_DIR: pg-server.sh).
+const SUFFIX = process.env.BOTS_E2E_SUFFIX ?? "";
+const PG_PORT = Number(process.env.BOTS_E2E_PG_PORT ?? 55433);
+const DB_NAMESPACE = `databases-dev${SUFFIX}`;
 const DB_SERVICE = "postgres";
 const DB_HOST = `${DB_SERVICE}.${DB_NAMESPACE}.svc.cluster.local`;
 /** The plugin baked into the image by run.sh, its route, and what one engine run over its samples gives (../shared/upstream/README.md). */
@@ -227,6 +232,12 @@ describe("e2e: dev stack on a real node", function () {
             [`${PROJECT}:storageClass`]: { value: "local-rwx" },
             [`${PROJECT}:engineSuspend`]: { value: "true" },
         });
+        if (SUFFIX) {
+            await dev.setAllConfig({
+                [`${PROJECT}:namespace`]: { value: `${(await dev.getConfig(`${PROJECT}:namespace`)).value}${SUFFIX}` },
+                [`${PROJECT}:databaseHost`]: { value: DB_HOST },
+            });
+        }
         // A list key (type array in Pulumi.yaml): set by path, as `pulumi config set --path` does.
         await dev.setConfig(`${PROJECT}:botsActivateRoutes[0]`, { value: PLUGIN.route }, true);
         ns = (await dev.getConfig(`${PROJECT}:namespace`)).value;
@@ -249,6 +260,11 @@ describe("e2e: dev stack on a real node", function () {
     });
 
     it("up creates every object with the spec the program asked for, read back from the API server", async function () {
+        // What a reviewer approves: the names the preview of the new stack shows are the ones up creates.
+        const preview = await dev.preview({ onOutput: log });
+        const previewed = { configSecretName: previewedOutput(preview.stdout, "configSecretName"), initJobName: previewedOutput(preview.stdout, "initJobName") };
+        assert.ok(previewed.configSecretName && previewed.initJobName, `the preview shows no configSecretName/initJobName:\n${preview.stdout}`);
+
         const t0 = Date.now();
         const res = await upDev();
         process.stdout.write(`      (dev up: ${((Date.now() - t0) / 1000).toFixed(1)}s)\n`);
@@ -288,6 +304,7 @@ describe("e2e: dev stack on a real node", function () {
 
         // Everything is pinned to the deployed digest, in the stack's namespace.
         const outputs = await dev.outputs();
+        assert.deepStrictEqual(previewed, { configSecretName: outputs.configSecretName.value, initJobName: outputs.initJobName.value }, "preview named other objects than up created");
         assert.strictEqual(outputs.namespace.value, ns);
         assert.strictEqual(outputs.imageRef.value, IMAGE_A);
         for (const t of podTemplates()) {
@@ -338,6 +355,31 @@ describe("e2e: dev stack on a real node", function () {
         assert.strictEqual(tables.trim(), "6", `Bots' tables in bots_dev: ${tables}`);
         const users = pg("psql", "bots_dev", "SELECT username FROM auth_user WHERE is_superuser");
         assert.strictEqual(users.trim(), "admin");
+    });
+
+    it("another team's Pulumi project reads the dev stack's outputs through a StackReference (examples/consumer)", async function () {
+        const devOut = await dev.outputs();
+        const consumer = await selectConsumerStack(ws, "dev");
+        try {
+            await consumer.setConfig("bots-edi-consumer:botsStack", { value: `organization/${PROJECT}/dev` });
+            const res = await consumer.up({ onOutput: log });
+            assert.strictEqual(res.summary.result, "succeeded");
+            const read = Object.fromEntries(Object.entries(res.outputs).map(([k, v]) => [k, v.value]));
+            const ingressUrl = devOut.ingressUrl?.value as string | undefined;
+            assert.ok(ingressUrl, "Pulumi.dev.yaml sets ingressHost, so dev has an ingressUrl");
+            assert.deepStrictEqual(read, {
+                botsUrl: ingressUrl,
+                botsServiceHost: `${devOut.webServiceName.value}.${ns}.svc.cluster.local`,
+                botsNamespace: ns,
+                botsImage: IMAGE_A,
+                botsDigest: devOut.imageDigest.value,
+                botsEngineSchedule: devOut.engineSchedule.value,
+            });
+            assert.ok(IMAGE_A.endsWith(`@${devOut.imageDigest.value}`));
+        } finally {
+            await consumer.destroy({ onOutput: log });
+            await consumer.workspace.removeStack("dev");
+        }
     });
 
     it("web and worker pods run as uid 10001 with a read-only root and turn Ready through their probes", async function () {

@@ -87,6 +87,34 @@ export async function selectStack(ws: E2eWorkspace, stackName: string): Promise<
     );
 }
 
+/**
+ * examples/consumer as another team runs it: a second Pulumi project (bots-edi-consumer) on the
+ * same backend as the Bots stacks. Its files are linked into a directory of the scratch project,
+ * two levels below it as in the repository (its contract-check.ts reads ../../index.ts), so the
+ * stack settings file Pulumi writes lands there, not in the work tree.
+ */
+export async function selectConsumerStack(ws: E2eWorkspace, stackName: string): Promise<Stack> {
+    const src = path.join(REPO_ROOT, "examples", "consumer");
+    const dir = path.join(ws.workDir, "e2e-examples", "consumer");
+    fs.mkdirSync(dir, { recursive: true });
+    for (const entry of fs.readdirSync(src)) {
+        if (!/^Pulumi\.[^.]+\.yaml$/.test(entry) && !fs.existsSync(path.join(dir, entry))) {
+            fs.symlinkSync(path.join(src, entry), path.join(dir, entry));
+        }
+    }
+    return LocalWorkspace.createOrSelectStack({ stackName, workDir: dir }, { envVars: ws.envVars });
+}
+
+/**
+ * The value a preview shows for a stack output (`    name: "value"` under Outputs:, or the new
+ * value of `  ~ name: "old" => "new"`), or undefined when the preview does not know it yet (shown
+ * as output<string>).
+ */
+export function previewedOutput(stdout: string, name: string): string | undefined {
+    const m = new RegExp(`^\\s+[+~]?\\s*${name}\\s*:\\s+(?:"[^"]*"\\s+=>\\s+)?"([^"]*)"`, "m").exec(stdout);
+    return m?.[1];
+}
+
 /** Runs kubectl against the local cluster; returns stdout. */
 export function kubectl(env: Record<string, string>, args: string[], input?: string): string {
     const r = spawnSync("kubectl", ["--kubeconfig", env.BOTS_KUBECONFIG, "--context", env.BOTS_KUBE_CONTEXT, ...args], {

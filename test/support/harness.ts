@@ -70,6 +70,7 @@ export function configFor(input: StackInput): AppConfig {
 export interface SeenOptions {
     protect?: boolean;
     retainOnDelete?: boolean;
+    deleteBeforeReplace?: boolean;
     dependsOn: string[];
     customTimeouts?: pulumi.CustomTimeouts;
     provider?: string;
@@ -107,6 +108,7 @@ export async function runStack(input: StackInput): Promise<StackRun> {
                 options.set(`${a.type}::${a.name}`, {
                     protect: a.opts.protect,
                     retainOnDelete: (a.opts as pulumi.CustomResourceOptions).retainOnDelete,
+                    deleteBeforeReplace: (a.opts as pulumi.CustomResourceOptions).deleteBeforeReplace,
                     customTimeouts: (a.opts as pulumi.CustomResourceOptions).customTimeouts,
                     dependsOn: (list as pulumi.Resource[]).map((r) => (r as unknown as { __name: string }).__name),
                 });

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 // One process-wide set of mocks (setMocks is global): every registration is recorded with its
 // inputs, which is what the tests assert on. The mocks fill in only what the real providers would
-// compute: names of autonamed objects, image digests and generated passwords.
+// compute: image digests and generated passwords. They name no object: the program names every
+// Kubernetes object itself (test/unit/names.spec.ts), so a preview shows the names `up` creates.
 
 export interface Recorded {
     type: string;
@@ -28,12 +29,6 @@ const mocks: pulumi.runtime.Mocks = {
         const state: Record<string, any> = { ...args.inputs }; // eslint-disable-line @typescript-eslint/no-explicit-any
         if (args.type === "pulumi:pulumi:StackReference") {
             return { id: String(args.inputs.name), state: { name: args.inputs.name, outputs: previousOutputs.value, secretOutputNames: [] } };
-        }
-        if (args.type.startsWith("kubernetes:") && args.type !== "pulumi:providers:kubernetes") {
-            state.metadata = { ...(args.inputs.metadata ?? {}) };
-            // Autonamed Secrets get a new name for new data, as the provider replaces them.
-            const suffix = args.type === "kubernetes:core/v1:Secret" ? fakeDigest(JSON.stringify(args.inputs.stringData ?? {})).slice(7, 15) : "a1b2c3d4";
-            state.metadata.name ??= `${args.name}-${suffix}`;
         }
         if (args.type === "docker-build:index:Image") {
             const digest = fakeDigest(JSON.stringify(args.inputs));

@@ -150,6 +150,25 @@ describe("Bots source tree and plugins (botsSourceDir, botsPlugins, botsActivate
             log.warn = original;
         }
     });
+
+    it("warns in existing mode too, by what botsSource states the digest holds", async () => {
+        const seen: string[] = [];
+        const log = pulumi.log as unknown as { warn: (msg: string) => Promise<void> };
+        const original = log.warn;
+        log.warn = async (msg: string) => {
+            seen.push(msg);
+        };
+        try {
+            await runStack({ stack: "prod" });
+            assert.ok(seen.some((m) => /imageRef is declared \(botsSource\) to run Bots 3\.3\.1 on Django 2\.2, which is end of life/.test(m)), seen.join("\n"));
+            seen.length = 0;
+            // No source tree is needed to state it: existing mode builds nothing.
+            await runStack({ stack: "prod", set: { botsSource: "context" } });
+            assert.ok(!seen.some((m) => /end of life/.test(m)), seen.join("\n"));
+        } finally {
+            log.warn = original;
+        }
+    });
 });
 
 describe("runtime contract: the program's names are the image's", () => {

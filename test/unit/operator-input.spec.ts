@@ -1,5 +1,8 @@
 import * as assert from "assert";
+import * as os from "os";
+import * as path from "path";
 import { ConfigError, parseConfig } from "../../components/config/config";
+import { readKubeconfig } from "../../components/config/kubeconfig";
 import { StackRun, T, configFor, ofType, one, runStack, stackFileValues } from "../support/harness";
 import { BadConfigCase, assertRefused } from "../support/bad-config";
 import { PROJECT } from "../support/mocks";
@@ -133,6 +136,23 @@ describe("the kube context is checked against the kubeconfig the provider will u
             () => configFor({ stack: "dev", kubeconfig: { source: "/nowhere/config", contexts: [], unreadable: "no readable file (/nowhere/config)" } }),
             /kubeContext = "bots-dev": cannot be checked: the kubeconfig the provider will use, \/nowhere\/config/,
         );
+    });
+
+    it("says file not found for a kubeconfig path that does not exist, not that the context is missing", () => {
+        const missing = path.join(os.tmpdir(), "bots-unit-no-such-dir", "staging.yaml");
+        assert.throws(
+            () => configFor({ stack: "dev", set: { kubeconfig: missing }, kubeconfig: readKubeconfig(missing) }),
+            (e: ConfigError) =>
+                e.issues.length === 1 && e.issues[0].startsWith(`bots-edi-deploy:kubeconfig = ${JSON.stringify(missing)}: file not found: ${missing}`),
+        );
+        const home = readKubeconfig("~/.kube/bots-unit-no-such-file.yaml");
+        assert.strictEqual(home.notFound, path.join(os.homedir(), ".kube", "bots-unit-no-such-file.yaml"));
+    });
+
+    it("still reads kubeconfig contents given as one line of JSON", () => {
+        const json = JSON.stringify({ apiVersion: "v1", kind: "Config", contexts: [{ name: "bots-dev", context: { cluster: "c", user: "u" } }] });
+        const view = readKubeconfig(json);
+        assert.deepStrictEqual([view.contexts, view.notFound, view.source], [["bots-dev"], undefined, "the kubeconfig key's contents"]);
     });
 
     it("accepts a context that is there", () => {

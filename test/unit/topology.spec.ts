@@ -43,7 +43,8 @@ describe("topology", () => {
             [T.service]: 1,
             [T.cronJob]: 1,
             [T.ingress]: 1,
-            [T.randomPassword]: 2,
+            // the Django secret key, the superuser password and the key that names the Secrets
+            [T.randomPassword]: 3,
         };
         assert.deepStrictEqual(count(dev), { ...common, [T.image]: 2, [T.index]: 1 }, "dev builds; one web pod, no PDB");
         assert.deepStrictEqual(count(prod), { ...common, [T.pdb]: 1, [T.networkPolicy]: 2 }, "prod deploys a digest; two web pods with a PDB; NetworkPolicies");
@@ -119,7 +120,7 @@ describe("topology", () => {
             stack: "dev",
             secrets: { djangoSecretKey: "k".repeat(50), superuserPassword: "given-password" },
         });
-        assert.strictEqual(ofType(run, T.randomPassword).length, 0);
+        assert.deepStrictEqual(ofType(run, T.randomPassword).map((r) => r.name), ["bots-config-naming-key"], "only the key that names the Secrets");
         assert.deepStrictEqual(reveal(valueSecret(run, "DJANGO_SECRET_KEY")!.inputs.stringData), { DJANGO_SECRET_KEY: "k".repeat(50) });
         assert.deepStrictEqual(reveal(valueSecret(run, "SUPERUSER_PASSWORD")!.inputs.stringData), { SUPERUSER_PASSWORD: "given-password" });
     });
@@ -174,10 +175,12 @@ describe("topology", () => {
         assert.deepStrictEqual(prod.options.get(`${T.job}::bots-db-init`)!.customTimeouts, { create: "40m", update: "40m" });
     });
 
-    it("makes every workload wait for the init Job", () => {
+    it("makes every workload wait for the init Job, and the Job and workloads for the Secrets", () => {
+        const secrets = ["bots-config", "bots-config-django-secret-key", "bots-config-superuser-password"];
         for (const key of [`${T.deployment}::bots-web`, `${T.deployment}::bots-worker`, `${T.cronJob}::bots-engine`]) {
-            assert.deepStrictEqual(dev.options.get(key)!.dependsOn, ["bots-db-init"], key);
+            assert.deepStrictEqual(dev.options.get(key)!.dependsOn, ["bots-db-init", ...secrets], key);
         }
+        assert.deepStrictEqual(dev.options.get(`${T.job}::bots-db-init`)!.dependsOn, secrets);
     });
 
     it("schedules the engine: Forbid, deadlines, history and its TTL, time zone, suspend, no retry on exit 2 and 3", () => {
@@ -300,7 +303,7 @@ describe("topology", () => {
         const spec = byName(prod, T.deployment, "bots-web").inputs.spec.template.spec;
         const sources = spec.volumes.find((v: { name: string }) => v.name === "secrets").projected.sources.map((p: { secret: unknown }) => p.secret);
         assert.strictEqual(sources.length, 2);
-        assert.match(sources[0].name, /^bots-config-django-secret-key-[a-f0-9]{8}$/, "the generated key's own Secret");
+        assert.match(sources[0].name, /^bots-config-django-secret-key-[a-f0-9]{10}$/, "the generated key's own Secret");
         assert.deepStrictEqual(sources[0].items, [{ key: "DJANGO_SECRET_KEY", path: "django-secret-key" }]);
         assert.deepStrictEqual(sources[1], { name: "bots-db", items: [{ key: "DB_PASSWORD", path: "db-password" }] });
         const env = spec.containers[0].env;
