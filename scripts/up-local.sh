@@ -54,6 +54,7 @@ say() { printf '\n==> %s\n' "$*"; }
 die() { printf 'up:local: %s\n' "$*" >&2; exit 2; }
 
 build_args=()
+bots_source=pypi
 plugins=()
 routes=()
 up_args=()
@@ -62,7 +63,7 @@ while [ $# -gt 0 ]; do
     --bots-source|--plugin|--activate)
       [ $# -ge 2 ] || die "$1 needs a value"
       case "$1" in
-        --bots-source) build_args+=(--bots-source "$2") ;;
+        --bots-source) build_args+=(--bots-source "$2"); bots_source=context ;;
         --plugin) build_args+=(--plugin "$2"); plugins+=("$2") ;;
         --activate) routes+=("$2") ;;
       esac
@@ -135,6 +136,8 @@ cfg kubeconfig "$BOTS_KUBECONFIG"
 cfg storageClass local-rwx
 cfg imageMode existing
 cfg imageRef "$IMAGE_REF"
+# Which Bots that image holds (a digest does not say): the end-of-life warning follows it.
+cfg botsSource "$bots_source"
 # A list key (type array in Pulumi.yaml): replaced as a whole, one element per route.
 pulumi config rm --config-file "$CONFIG_FILE" --stack "$STACK" botsActivateRoutes >/dev/null 2>&1 || true
 for i in "${!routes[@]}"; do
