@@ -76,7 +76,11 @@ def ensure_superuser() -> None:
     if existing is not None:
         # Never changed, but the operator is told which password is valid: a kept or adopted
         # database holds the password the user had, not the one this stack generated or was given.
-        if password and existing.check_password(password):
+        # hashers.check_password, not user.check_password: that one re-hashes an older hash
+        # (Django 2.2's iterations) and saves the user, changing the row it must leave alone.
+        from django.contrib.auth.hashers import check_password
+
+        if password and check_password(password, existing.password):
             _log(f"user {username!r} exists, left unchanged; the stack's superuser password logs it in")
         else:
             _log(
