@@ -3,7 +3,7 @@
 # up.sh with BOTS_NODE=real): containerd, runc, the CNI plugins, socat (the API
 # server relay), conntrack (kube-proxy), iptables, iproute2, and jq (the cluster and
 # operator scripts read JSON with it). Extra package names
-# given as arguments are installed the same way (the e2e tier adds postgresql).
+# given as arguments are installed the same way (the e2e tier adds postgresql and mariadb-server).
 set -euo pipefail
 
 pkgs=(containerd runc containernetworking-plugins socat conntrack iptables iproute2 jq "$@")

@@ -14,7 +14,7 @@
 #      temp dir), counting into $TEST_COUNTS_FILE as tier "e2e".
 # Needs: Docker engine (hack/docker/setup-engine.sh) with the base image
 # (hack/docker/build-base-image.sh); installs the node's Debian packages and
-# postgresql when missing (hack/cluster/node-packages.sh).
+# postgresql and mariadb-server when missing (hack/cluster/node-packages.sh).
 # E2E_VERBOSE=1 streams Pulumi's output; E2E_KEEP=1 keeps the namespace and state.
 set -euo pipefail
 
@@ -25,8 +25,8 @@ cd "$ROOT"
 bots_node_ensure
 
 start=$(date +%s)
-# The real node's Debian packages, and PostgreSQL for the tier's database server.
-bash hack/cluster/node-packages.sh postgresql
+# The real node's Debian packages, and PostgreSQL and MariaDB for the tier's database servers.
+bash hack/cluster/node-packages.sh postgresql mariadb-server
 bash hack/tools/build-all.sh
 started_cluster=0
 if ! curl -sf --max-time 3 --cacert "$BOTS_CLUSTER_DIR/pki/ca.crt" \
