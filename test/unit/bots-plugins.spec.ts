@@ -133,7 +133,8 @@ describe("Bots source tree and plugins (botsSourceDir, botsPlugins, botsActivate
         });
     });
 
-    it("warns in preview that the PyPI fallback runs an end-of-life Django", async () => {
+    /** The warnings the program logs while fn runs the stack(s). */
+    async function warningsOf(fn: () => Promise<unknown>): Promise<string[]> {
         const seen: string[] = [];
         const log = pulumi.log as unknown as { warn: (msg: string) => Promise<void> };
         const original = log.warn;
@@ -141,33 +142,26 @@ describe("Bots source tree and plugins (botsSourceDir, botsPlugins, botsActivate
             seen.push(msg);
         };
         try {
-            await runStack({ stack: "dev" });
-            assert.ok(seen.some((m) => /Bots 3\.3\.1 on Django 2\.2, which is end of life/.test(m)), seen.join("\n"));
-            seen.length = 0;
-            await runStack({ stack: "dev", set: { botsSource: "context", botsSourceDir: tree } });
-            assert.ok(!seen.some((m) => /end of life/.test(m)));
+            await fn();
+            return seen;
         } finally {
             log.warn = original;
         }
+    }
+
+    it("warns in preview that the PyPI fallback runs an end-of-life Django", async () => {
+        const pypi = await warningsOf(() => runStack({ stack: "dev" }));
+        assert.ok(pypi.some((m) => /Bots 3\.3\.1 on Django 2\.2, which is end of life/.test(m)), pypi.join("\n"));
+        const tree4 = await warningsOf(() => runStack({ stack: "dev", set: { botsSource: "context", botsSourceDir: tree } }));
+        assert.ok(!tree4.some((m) => /end of life/.test(m)));
     });
 
     it("warns in existing mode too, by what botsSource states the digest holds", async () => {
-        const seen: string[] = [];
-        const log = pulumi.log as unknown as { warn: (msg: string) => Promise<void> };
-        const original = log.warn;
-        log.warn = async (msg: string) => {
-            seen.push(msg);
-        };
-        try {
-            await runStack({ stack: "prod" });
-            assert.ok(seen.some((m) => /imageRef is declared \(botsSource\) to run Bots 3\.3\.1 on Django 2\.2, which is end of life/.test(m)), seen.join("\n"));
-            seen.length = 0;
-            // No source tree is needed to state it: existing mode builds nothing.
-            await runStack({ stack: "prod", set: { botsSource: "context" } });
-            assert.ok(!seen.some((m) => /end of life/.test(m)), seen.join("\n"));
-        } finally {
-            log.warn = original;
-        }
+        const pypi = await warningsOf(() => runStack({ stack: "prod" }));
+        assert.ok(pypi.some((m) => /imageRef is declared \(botsSource\) to run Bots 3\.3\.1 on Django 2\.2, which is end of life/.test(m)), pypi.join("\n"));
+        // No source tree is needed to state it: existing mode builds nothing.
+        const declared4 = await warningsOf(() => runStack({ stack: "prod", set: { botsSource: "context" } }));
+        assert.ok(!declared4.some((m) => /end of life/.test(m)), declared4.join("\n"));
     });
 });
 
