@@ -4,7 +4,7 @@
 // namespace before it changes it, so a run killed at any point is resumed by running it again,
 // or undone; the originals (replicas, suspend flags, deleted objects) are never overwritten.
 import { spawnSync } from "child_process";
-import { Installation, Obj, STATE_CONFIGMAP, readInstallation } from "./installation";
+import { Installation, Obj, STATE_CONFIGMAP, ownedByStack, readInstallation } from "./installation";
 import { Kubectl } from "./kubectl";
 import { Plan, Writers, planMigration } from "./plan";
 
@@ -56,7 +56,7 @@ function withSaved(inst: Installation, saved: Obj[]): Installation {
     const out = { ...inst, cronJobs: [...inst.cronJobs], ingresses: [...inst.ingresses], deployments: [...inst.deployments], services: [...inst.services] };
     for (const o of saved) {
         const list = { CronJob: out.cronJobs, Ingress: out.ingresses, Deployment: out.deployments, Service: out.services }[o.kind as string];
-        if (list && !list.some((x: Obj) => x.metadata.name === o.metadata.name && x.metadata?.labels?.["app.kubernetes.io/managed-by"] !== "pulumi")) {
+        if (list && !list.some((x: Obj) => x.metadata.name === o.metadata.name && !ownedByStack(x))) {
             list.push(o);
         }
     }
@@ -211,7 +211,7 @@ export async function run(k: Kubectl, t: StackTarget, opts: { waitSeconds: numbe
 
     for (const c of plan.conflicts) {
         const live = k.tryJson(["get", resourceOf[c.kind], c.name]);
-        if (!live.ok || live.value.metadata?.labels?.["app.kubernetes.io/managed-by"] === "pulumi") {
+        if (!live.ok || ownedByStack(live.value)) {
             continue;
         }
         if (!state.saved.some((s) => s.kind === c.kind && s.metadata.name === c.name)) {
@@ -321,7 +321,7 @@ export function finish(k: Kubectl): void {
     const deleted = (o: { kind: string; name: string }) => state.saved.some((s) => s.kind === o.kind && s.metadata.name === o.name);
     for (const o of plan.objects.filter((x) => (x.action === "replaced" || x.action === "removed") && !deleted(x))) {
         const live = k.tryJson(["get", kinds[o.kind], o.name]);
-        if (live.ok && live.value.metadata?.labels?.["app.kubernetes.io/managed-by"] === "pulumi") {
+        if (live.ok && ownedByStack(live.value)) {
             continue;
         }
         const r = k.tryRun(["delete", kinds[o.kind], o.name, "--ignore-not-found", "--wait=true"]);
