@@ -7,6 +7,7 @@ import { BotsImage } from "./image/bots-image";
 import { BotsNamespace } from "./kubernetes/namespace";
 import { BotsPodArgs, SecretFile } from "./kubernetes/bots-pod";
 import { BotsServiceAccount } from "./kubernetes/service-account";
+import { ChannelCredentialsSecret } from "./kubernetes/channel-credentials-secret";
 import { BotsWeb } from "./kubernetes/web";
 import { ConfigSecret, sha256 } from "./kubernetes/config-secret";
 import { CLAIM_NAME, DataVolume } from "./kubernetes/data-volume";
@@ -118,6 +119,14 @@ export class BotsApp extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        const channels = c.channelCredentials
+            ? new ChannelCredentialsSecret(
+                  `${name}-channel-credentials`,
+                  { namespace, labels: labels(env, "config"), json: c.channelCredentials.json, keyChannels: c.channelCredentials.keyChannels },
+                  { parent: this },
+              )
+            : undefined;
+
         /** The pod of a process kind: exactly the secret files it reads, and a checksum over them and the settings. */
         const podFor = (kind: keyof typeof SECRETS_READ): BotsPodArgs => {
             const secrets = SECRETS_READ[kind].map((n) => config.files[n]).filter((f): f is SecretFile => f !== undefined);
@@ -130,9 +139,12 @@ export class BotsApp extends pulumi.ComponentResource {
                 secrets,
                 claimName: data.claimName,
                 serviceAccountName: sa.name,
+                // init-db writes the channels' secrets into their rows; the engine reads only key files.
+                channelSecret: kind === "init" ? channels?.initMount : channels?.keyMount,
             };
         };
         const pod = podFor("service");
+        const channelSecrets = channels ? [channels.secret] : [];
 
         const init = new DbInitJob(
             `${name}-db-init`,
@@ -146,13 +158,14 @@ export class BotsApp extends pulumi.ComponentResource {
                 backoffLimit: c.init.backoffLimit,
                 timeoutMinutes: c.init.timeoutMinutes,
                 activateRoutes: c.bots.activateRoutes,
-                dependsOn: config.secrets,
+                channelCredentialsName: channels?.secretName,
+                dependsOn: [...config.secrets, ...channelSecrets],
             },
             { parent: this },
         );
         // The Secrets are named here, not read from their outputs (ConfigSecret says why): the
         // workloads wait for them explicitly.
-        const afterInit = [init.job, ...config.secrets];
+        const afterInit = [init.job, ...config.secrets, ...channelSecrets];
 
         const web = new BotsWeb(
             `${name}-web`,

@@ -140,6 +140,8 @@ export const SECRET_KEY_DOCS = {
     superuserPassword: "Password of the superuser db-init creates. Unset: generated (random).",
     djangoSecretKey: "Django SECRET_KEY. Unset: generated (random, 64 characters).",
     emailPassword: "SMTP password (with emailUser).",
+    botsChannelCredentials:
+        "Secrets of Bots channels, by channel id: an object {\"<channel id>\": {\"password\": ..., \"privateKey\": ...}} (set each with `pulumi config set --secret --path 'botsChannelCredentials.<id>.password'`). Each id must be a channel of botsPlugins; privateKey (PEM RSA) only for sftp channels. The init Job writes them into the channel rows on every run (docs/files.md).",
 } as const;
 export type SecretKey = keyof typeof SECRET_KEY_DOCS;
 export const SECRET_KEYS = Object.keys(SECRET_KEY_DOCS) as SecretKey[];

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ChannelCredentials, parseChannelCredentials } from "./channel-credentials";
 import { controlCharacter } from "./django-rules";
 import { dns1123Label } from "./k8s-rules";
 import { KubeconfigView, kubeContextProblem, kubeconfigProblem, readKubeconfig } from "./kubeconfig";
@@ -115,6 +116,8 @@ export interface AppConfig {
     ingress?: { host: string; className?: string; tlsSecret?: string; clusterIssuer?: string };
     networkPolicy?: { ingressNamespaces: string[]; egressCidrs: string[] };
     database: DatabaseConfig;
+    /** botsChannelCredentials, when it names any channel: the entries as one secret JSON, and which channels carry a key file. */
+    channelCredentials?: { json: pulumi.Output<string>; keyChannels: string[] };
     bots: {
         env: string;
         /** Route ids the init Job activates among the plugins' routes (BOTS_ACTIVATE_ROUTES). */
@@ -245,10 +248,20 @@ export function parseConfig(input: StackConfigInput): AppConfig {
     if (contextProblem) {
         issues.push(`${full("kubeContext")} = ${show(c.kubeContext)}: ${contextProblem}`);
     }
+    let channels: ChannelCredentials | undefined;
+    if (secretValues.botsChannelCredentials !== undefined) {
+        const parsedChannels = parseChannelCredentials(secretValues.botsChannelCredentials, c.botsPlugins);
+        issues.push(...parsedChannels.issues.map((m) => `${full("botsChannelCredentials")} = (secret): ${m}`));
+        channels = parsedChannels.value;
+    }
     if (issues.length > 0) {
         throw new ConfigError(issues, stack);
     }
-    return toAppConfig(c, project, stack, secretValues);
+    const app = toAppConfig(c, project, stack, secretValues);
+    if (channels && Object.keys(channels.entries).length > 0) {
+        app.channelCredentials = { json: pulumi.secret(JSON.stringify(channels.entries)), keyChannels: channels.keyChannels };
+    }
+    return app;
 }
 
 function resourcesOf(c: RawConfig, component: ResourceComponent): Resources {

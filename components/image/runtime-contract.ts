@@ -91,3 +91,15 @@ export const ACTIVATE_ROUTES_ENV = "BOTS_ACTIVATE_ROUTES";
 
 /** Files of the config Secret, mounted at CONFIG_MOUNT. */
 export const CONFIG_FILES = ["bots.ini", "settings.py"] as const;
+
+/**
+ * Where the channel credentials Secret (botsChannelCredentials) is mounted, read-only: the init
+ * Job reads CHANNEL_CREDENTIALS_FILE (named by CHANNEL_CREDENTIALS_ENV) and writes the values into
+ * Bots' channel rows; the pods that run the engine see only the private keys, one file per channel.
+ */
+export const CHANNEL_SECRETS_MOUNT = "/run/secrets/bots-channels";
+/** JSON: channel id -> {password?, keyfile?} (keyfile: the key's path under CHANNEL_SECRETS_MOUNT). */
+export const CHANNEL_CREDENTIALS_FILE = "credentials.json";
+export const CHANNEL_CREDENTIALS_ENV = "BOTS_CHANNEL_CREDENTIALS_FILE";
+/** The file a channel's private key is mounted as. */
+export const channelKeyFile = (channelId: string): string => `channel-${channelId}.key`;
