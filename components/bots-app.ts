@@ -14,6 +14,7 @@ import { CLAIM_NAME, DataVolume } from "./kubernetes/data-volume";
 import { ACK_KEY, DataVolumeSpec, GuardResult, PlannedVolume, guardDataVolume } from "./kubernetes/data-volume-guard";
 import { DbInitJob } from "./kubernetes/db-init-job";
 import { EngineCronJob } from "./kubernetes/engine-cronjob";
+import { FileExchange } from "./kubernetes/file-exchange";
 import { BotsNetworkPolicy } from "./kubernetes/network-policy";
 import { WebIngress } from "./kubernetes/web-ingress";
 import { WorkerDeployment } from "./kubernetes/worker-deployment";
@@ -210,6 +211,27 @@ export class BotsApp extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        const x = c.fileExchange;
+        if (x) {
+            new FileExchange(
+                `${name}-exchange`,
+                {
+                    namespace,
+                    botsEnv: env,
+                    rules: x.rules,
+                    s3: x.s3,
+                    timeZone: x.timeZone,
+                    image: image.ref,
+                    imagePullPolicy: c.image.pullPolicy,
+                    imagePullSecrets: c.image.pullSecrets,
+                    serviceAccountName: sa.name,
+                    claimName: data.claimName,
+                    jobTtlSeconds: x.jobTtlSeconds,
+                    resources: x.resources,
+                },
+                { parent: this },
+            );
+        }
         if (c.networkPolicy) {
             new BotsNetworkPolicy(`${name}-netpol`, { namespace, botsEnv: env, ...c.networkPolicy }, { parent: this });
         }

@@ -2,7 +2,8 @@
 # Bots EDI container entrypoint. PID 1 is tini (ENTRYPOINT ["/usr/bin/tini","--",...]); every
 # service is exec'd so it receives SIGTERM directly. See docker/README.md for the contract.
 #
-#   webserver | engine [bots-engine args...] | jobqueueserver | dirmonitor | init-db | shell [cmd...]
+#   webserver | engine [bots-engine args...] | jobqueueserver | dirmonitor | init-db | exchange [args...]
+#   | shell [cmd...]
 set -Eeuo pipefail
 
 log() { printf 'bots-entrypoint: %s\n' "$*" >&2; }
@@ -64,6 +65,7 @@ usage: bots-entrypoint SERVICE [args...]
   jobqueueserver         XML-RPC job queue on localhost:[jobqueue] port (default 28082)
   dirmonitor             directory monitor (needs the job queue on localhost)
   init-db                create/complete the database schema and the superuser (idempotent)
+  exchange [args...]     run file-exchange rules once (bots-exchange; needs no Bots config)
   shell [cmd...]         bash (or cmd) with the runtime environment prepared
 USAGE
 }
@@ -95,6 +97,8 @@ service="${1:-}"
 
 case "${service}" in
     webserver|engine|jobqueueserver|dirmonitor|init-db|shell) ;;
+    # Moves files only: no Bots config or database, so none of the preparation below.
+    exchange) exec bots-exchange "$@" ;;
     ''|-h|--help|help)
         usage
         exit 64

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ChannelCredentials, parseChannelCredentials } from "./channel-credentials";
 import { controlCharacter } from "./django-rules";
+import { ExchangeRule, isS3, parseRules } from "./file-exchange-rules";
 import { dns1123Label } from "./k8s-rules";
 import { KubeconfigView, kubeContextProblem, kubeconfigProblem, readKubeconfig } from "./kubeconfig";
 import {
@@ -116,6 +117,17 @@ export interface AppConfig {
     ingress?: { host: string; className?: string; tlsSecret?: string; clusterIssuer?: string };
     networkPolicy?: { ingressNamespaces: string[]; egressCidrs: string[] };
     database: DatabaseConfig;
+    /** The file exchange (fileExchangeRules), when it has rules. */
+    fileExchange?: {
+        rules: ExchangeRule[];
+        /** The S3 endpoint and its credentials, when a rule uses S3. */
+        s3?: { endpoint: string; region: string; accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
+        /** Time zone of the rules' schedules (engineTimeZone). */
+        timeZone: string;
+        resources: Resources;
+        /** Seconds a finished run's Job is kept (engineJobTtlSeconds). */
+        jobTtlSeconds: number;
+    };
     /** botsChannelCredentials, when it names any channel: the entries as one secret JSON, and which channels carry a key file. */
     channelCredentials?: { json: pulumi.Output<string>; keyChannels: string[] };
     bots: {
@@ -382,6 +394,7 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
         networkPolicy: c.networkPolicyEnabled
             ? { ingressNamespaces: c.networkPolicyIngressNamespaces, egressCidrs: c.networkPolicyEgressCidrs }
             : undefined,
+        fileExchange: fileExchangeOf(c, s),
         database: {
             engine: c.databaseEngine,
             host: c.databaseHost,
@@ -414,6 +427,28 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
                 adminEmail: c.adminEmail,
             },
         },
+    };
+}
+
+function fileExchangeOf(c: RawConfig, s: Partial<Record<SecretKey, string>>): AppConfig["fileExchange"] {
+    if (c.fileExchangeRules.length === 0) {
+        return undefined;
+    }
+    const rules = parseRules(c.fileExchangeRules).rules;
+    const usesS3 = rules.some((r) => [r.from, r.to, r.archiveTo ?? ""].some(isS3));
+    return {
+        rules,
+        s3: usesS3
+            ? {
+                  endpoint: c.fileExchangeS3Endpoint.replace(/\/$/, ""),
+                  region: c.fileExchangeS3Region,
+                  accessKey: secret(s.fileExchangeS3AccessKey)!,
+                  secretKey: secret(s.fileExchangeS3SecretKey)!,
+              }
+            : undefined,
+        timeZone: c.engineTimeZone,
+        resources: resourcesOf(c, "exchange"),
+        jobTtlSeconds: c.engineJobTtlSeconds,
     };
 }
 

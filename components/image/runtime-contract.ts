@@ -103,3 +103,9 @@ export const CHANNEL_CREDENTIALS_FILE = "credentials.json";
 export const CHANNEL_CREDENTIALS_ENV = "BOTS_CHANNEL_CREDENTIALS_FILE";
 /** The file a channel's private key is mounted as. */
 export const channelKeyFile = (channelId: string): string => `channel-${channelId}.key`;
+
+/** bots-exchange (the file exchange's mover): where its rules file is mounted, and its name. */
+export const EXCHANGE_CONFIG_MOUNT = "/etc/bots-exchange";
+export const EXCHANGE_RULES_FILE = "rules.json";
+/** Where the file exchange's S3 credentials are mounted, one file each. */
+export const EXCHANGE_SECRETS_MOUNT = "/run/secrets/bots-exchange";
