@@ -27,9 +27,10 @@ from .journal import Journal
 from .stores import Digest, DirStore, Item, S3Store, hash_file, s3_client
 
 DEFAULT_CONFIG = "/etc/bots-exchange/rules.json"
-# Test hook (the image tier's crash test): exit abruptly after this many files were delivered
-# and recorded, before their sources' action.
-CRASH_AFTER_ENV = "BOTS_EXCHANGE_CRASH_AFTER_DELIVERED"
+# Test hook of the image tier's fault tests, at the window between a verified, recorded delivery
+# and the source's action: "crash-after-delivered:N" exits at once (as a kill would) after the Nth
+# file; "wait-after-delivered:N:PATH" waits there until PATH exists (the test stops S3 meanwhile).
+TEST_HOOK_ENV = "BOTS_EXCHANGE_TEST_HOOK"
 
 
 def _log(rule: str, message: str) -> None:
@@ -50,7 +51,7 @@ class RuleRun:
         self.destination = self._store(rule.destination, client)
         self.archive = self._store(rule.archive, client) if rule.archive else None
         self.counts: Counter[str] = Counter()
-        self.crash_after = int(os.environ.get(CRASH_AFTER_ENV, "0") or 0)
+        self.hook = os.environ.get(TEST_HOOK_ENV, "").split(":", 2)
 
     def _store(self, loc: Location, client) -> DirStore | S3Store:
         return S3Store(loc, client) if loc.is_s3 else DirStore(loc, self.work)
@@ -154,6 +155,17 @@ class RuleRun:
         )
         return c
 
+    def _test_hook(self, where: str) -> None:
+        if len(self.hook) < 2 or self.counts["delivered"] != int(self.hook[1]):
+            return
+        if self.hook[0] == "crash-after-delivered":
+            self.log(f"{TEST_HOOK_ENV}: exiting after delivering {where}")
+            os._exit(137)
+        if self.hook[0] == "wait-after-delivered":
+            self.log(f"{TEST_HOOK_ENV}: waiting for {self.hook[2]} after delivering {where}")
+            while not os.path.exists(self.hook[2]):
+                time.sleep(0.2)
+
     def _skip(self, message: str) -> None:
         self.counts["skipped"] += 1
         self.log(f"skipped {message}")
@@ -166,9 +178,7 @@ class RuleRun:
             final = self.destination.deliver(local, digest, item.name, owned)
             record = self.journal.delivered(item, final, digest)
             self.counts["delivered"] += 1
-            if self.crash_after and self.counts["delivered"] >= self.crash_after:
-                self.log(f"{CRASH_AFTER_ENV}: exiting after delivering {where}")
-                os._exit(137)
+            self._test_hook(where)
             if owned and not os.path.exists(local):
                 local, owned = None, False  # consumed by the delivery (renamed into place)
             done = self._finish(item, record, local, owned)
