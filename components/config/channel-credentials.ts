@@ -24,11 +24,13 @@ export interface ChannelCredentials {
 }
 
 /**
- * Parses the secret value of botsChannelCredentials and checks each channel id against the
- * plugin folders (relative to the project). Returns the problems (no values in them) or the
- * parsed entries.
+ * Parses the secret value of botsChannelCredentials and, when the stack builds its image, checks
+ * each channel id against the plugin folders (relative to the project) it bakes in. A stack that
+ * runs an existing image (prod, promoted by digest) cannot see its plugins: there the init Job
+ * refuses a channel the database does not hold, naming it. Returns the problems (no values in
+ * them) or the parsed entries.
  */
-export function parseChannelCredentials(raw: string, pluginDirs: string[]): { issues: string[]; value?: ChannelCredentials } {
+export function parseChannelCredentials(raw: string, pluginDirs: string[], buildsImage = true): { issues: string[]; value?: ChannelCredentials } {
     let parsed: unknown;
     try {
         parsed = JSON.parse(raw);
@@ -42,12 +44,8 @@ export function parseChannelCredentials(raw: string, pluginDirs: string[]): { is
             ],
         };
     }
-    if (pluginDirs.length === 0) {
-        return {
-            issues: [
-                "needs botsPlugins: its channel ids are checked against the channels of the plugins the stack bakes into its image (a stack running an existing image lists none: docs/files.md)",
-            ],
-        };
+    if (buildsImage && pluginDirs.length === 0) {
+        return { issues: ["needs botsPlugins: its channel ids are checked against the channels of the plugins the stack bakes into its image"] };
     }
     const known = new Map<string, PluginChannel>();
     try {
@@ -64,7 +62,8 @@ export function parseChannelCredentials(raw: string, pluginDirs: string[]): { is
     const issues: string[] = [];
     const entries: ChannelCredentials["entries"] = {};
     for (const id of Object.keys(parsed).sort()) {
-        const channel = known.get(id);
+        // An existing image's channels are not known here: the init Job checks the ids.
+        const channel = buildsImage ? known.get(id) : { id, type: "sftp", plugin: "" };
         if (!channel) {
             issues.push(`channel "${id}" is in none of the plugins' channels (${listing})`);
             continue;
@@ -88,7 +87,7 @@ export function parseChannelCredentials(raw: string, pluginDirs: string[]): { is
             issues.push(`channel "${id}": must set ${Object.keys(CREDENTIAL_FIELDS).join(" and/or ")}`);
         }
         if (fields.privateKey !== undefined) {
-            if (channel.type !== "sftp") {
+            if (buildsImage && channel.type !== "sftp") {
                 issues.push(`channel "${id}": privateKey is read by sftp channels only; this one is of type ${channel.type}`);
             } else if (!RSA_KEY.test(fields.privateKey)) {
                 issues.push(`channel "${id}": privateKey must be a PEM RSA private key (BEGIN RSA PRIVATE KEY or BEGIN OPENSSH PRIVATE KEY): Bots' sftp channel reads RSA keys only`);

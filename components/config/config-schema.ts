@@ -168,7 +168,7 @@ export const SECRET_KEY_DOCS = {
     fileExchangeS3AccessKey: "Access key of the file exchange's S3 endpoint (fileExchangeS3Endpoint); required when a rule uses S3.",
     fileExchangeS3SecretKey: "Secret key of the file exchange's S3 endpoint; required when a rule uses S3.",
     botsChannelCredentials:
-        "Secrets of Bots channels, by channel id: an object {\"<channel id>\": {\"password\": ..., \"privateKey\": ...}} (set each with `pulumi config set --secret --path 'botsChannelCredentials.<id>.password'`). Each id must be a channel of botsPlugins; privateKey (PEM RSA) only for sftp channels. The init Job writes them into the channel rows on every run (docs/files.md).",
+        "Secrets of Bots channels, by channel id: an object {\"<channel id>\": {\"password\": ..., \"privateKey\": ...}} (set each with `pulumi config set --secret --path 'botsChannelCredentials.<id>.password'`). In build mode each id must be a channel of botsPlugins and privateKey (PEM RSA) is for sftp channels only; with an existing image the init Job refuses a channel its database lacks. The init Job writes them into the channel rows on every run (docs/files.md).",
 } as const;
 export type SecretKey = keyof typeof SECRET_KEY_DOCS;
 export const SECRET_KEYS = Object.keys(SECRET_KEY_DOCS) as SecretKey[];

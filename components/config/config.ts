@@ -262,7 +262,7 @@ export function parseConfig(input: StackConfigInput): AppConfig {
     }
     let channels: ChannelCredentials | undefined;
     if (secretValues.botsChannelCredentials !== undefined) {
-        const parsedChannels = parseChannelCredentials(secretValues.botsChannelCredentials, c.botsPlugins);
+        const parsedChannels = parseChannelCredentials(secretValues.botsChannelCredentials, c.botsPlugins, c.imageMode === "build");
         issues.push(...parsedChannels.issues.map((m) => `${full("botsChannelCredentials")} = (secret): ${m}`));
         channels = parsedChannels.value;
     }

@@ -94,6 +94,12 @@ describe("channel credentials from the stack's secrets (botsChannelCredentials)"
         }
     });
 
+    it("a stack running an existing image (prod) cannot see its plugins: the ids are left to the init Job", async () => {
+        const run = await runStack({ stack: "prod", secrets: { botsChannelCredentials: JSON.stringify({ partner_sftp: { password: PASSWORD } }) } });
+        const data = reveal(channelSecret(run)!.inputs.stringData);
+        assert.deepStrictEqual(JSON.parse(data["credentials.json"]), { partner_sftp: { password: PASSWORD } });
+    });
+
     it("the Secret exists before the init Job and the workloads", async () => {
         const run = await withCredentials({ partner_file: { password: PASSWORD } });
         const secretName = channelSecret(run)!.name;
@@ -117,7 +123,7 @@ describe("channel credentials from the stack's secrets (botsChannelCredentials)"
             { what: "a private key on a file channel", creds: { partner_file: { privateKey: rsaKey } }, expect: ["privateKey is read by sftp channels only", "type file"] },
             { what: "a private key that is not PEM RSA", creds: { partner_sftp: { privateKey: "not a key" } }, expect: ["must be a PEM RSA private key"] },
             { what: "not an object", creds: ["partner_file"], expect: ["must be an object of channel ids"] },
-            { what: "no plugins to check against", creds: { partner_file: { password: PASSWORD } }, set: { botsPlugins: "[]" }, expect: ["needs botsPlugins"] },
+            { what: "a built image without plugins to check against", creds: { partner_file: { password: PASSWORD } }, set: { botsPlugins: "[]" }, expect: ["needs botsPlugins"] },
         ];
         for (const c of cases) {
             it(c.what, async () => {
