@@ -23,6 +23,13 @@ if [[ -n "${CONFIG_DIR:-}" ]]; then
 fi
 # PORT is honoured by bots-prepare-config ([webserver] port).
 
+# The file exchange moves files only: no Bots config, database or run dir, so none of the
+# preparation below.
+if [[ "${1:-}" == exchange ]]; then
+    shift
+    exec bots-exchange "$@"
+fi
+
 readonly BOTS_HOME="${BOTS_HOME:-/home/bots/.bots}"
 export BOTSENV="${BOTSENV:-default}"
 readonly ENV_DIR="${BOTS_HOME}/env/${BOTSENV}"
@@ -97,8 +104,6 @@ service="${1:-}"
 
 case "${service}" in
     webserver|engine|jobqueueserver|dirmonitor|init-db|shell) ;;
-    # Moves files only: no Bots config or database, so none of the preparation below.
-    exchange) exec bots-exchange "$@" ;;
     ''|-h|--help|help)
         usage
         exit 64

@@ -33,12 +33,17 @@ const location = z.string({ error: "must be a string: s3://bucket/prefix or a pa
         ctx.addIssue({ code: "custom", message: `${JSON.stringify(s)} ${why}` });
     }
 });
+// `pulumi config set --path 'fileExchangeRules[0].maxFiles' 250` stores the string "250".
 const count = (def: number, min: number, max: number) =>
     z
-        .number({ error: `must be a whole number from ${min} to ${max}` })
-        .int({ error: `must be a whole number from ${min} to ${max}` })
-        .min(min, { error: `must be a whole number from ${min} to ${max}` })
-        .max(max, { error: `must be a whole number from ${min} to ${max}` })
+        .preprocess(
+            (v) => (typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v),
+            z
+                .number({ error: `must be a whole number from ${min} to ${max}` })
+                .int({ error: `must be a whole number from ${min} to ${max}` })
+                .min(min, { error: `must be a whole number from ${min} to ${max}` })
+                .max(max, { error: `must be a whole number from ${min} to ${max}` }),
+        )
         .default(def);
 
 export const ruleSchema = z

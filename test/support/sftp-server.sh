@@ -27,6 +27,13 @@ PIDFILE="$DIR/sshd.pid"
 
 log() { printf '[sftp-server %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
+# ssh-keygen makes the host key, openssl the password hash.
+ensure_tools() {
+  command -v ssh-keygen >/dev/null && command -v openssl >/dev/null && return
+  log "installing openssh-client and openssl (host key, password hash)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssh-client openssl >&2
+}
+
 sshd_bin() {
   local version dir deb
   version="$(apt-cache policy openssh-server | awk '/Candidate:/ {print $2}')"
@@ -94,6 +101,7 @@ start() {
     print_env
     return
   fi
+  ensure_tools
   sshd="$(sshd_bin)"
   setup
   log "starting sshd on 127.0.0.1:$PORT (dir $DIR, log $DIR/sshd.log)"
