@@ -101,8 +101,8 @@ describe("file exchange: bots-exchange in the image against a real S3 server", f
         s3tool("rm", BUCKET, "");
     });
     after(() => {
-        s3Server("start");
         cleanupAll();
+        s3Server("stop");
     });
 
     it("inbound: S3 objects matching the pattern land in the inbox with their content, then leave S3; one line per file and a count line", function () {

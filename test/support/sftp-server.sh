@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A real SFTP server for the tests: Debian's OpenSSH sshd, unpacked from the openssh-server package
 # into the tools cache (not installed: its maintainer scripts would generate system host keys and
-# start a system sshd), run on 127.0.0.1 with its own sshd_config, host key and user, all in its
+# start a system sshd), run on 127.0.0.1 (BOTS_SFTP_BIND) with its own sshd_config, host key and user, all in its
 # directory. The user exists only inside the server's own mount namespace (copies of /etc/passwd,
 # /etc/shadow and /etc/group with the user added are bind-mounted there): nothing system-wide
 # changes. SFTP only (internal-sftp), password and public-key logins.
@@ -14,11 +14,14 @@
 #   bash test/support/sftp-server.sh stop        stop it (its directory is kept)
 #   bash test/support/sftp-server.sh wipe        stop it and delete its directory
 #
-# Environment: BOTS_SFTP_PORT (default 18522), BOTS_SFTP_DIR (default /var/tmp/bots-sftp-$PORT).
+# Environment: BOTS_SFTP_PORT (default 18522), BOTS_SFTP_BIND (address to listen on, default
+# 127.0.0.1; the host's address on the real node's link so pods reach it), BOTS_SFTP_DIR (default
+# /var/tmp/bots-sftp-$PORT).
 # Needs root (unshare, bind mounts) and apt-get (the package).
 set -euo pipefail
 
 PORT="${BOTS_SFTP_PORT:-18522}"
+BIND="${BOTS_SFTP_BIND:-127.0.0.1}"
 DIR="${BOTS_SFTP_DIR:-/var/tmp/bots-sftp-$PORT}"
 CACHE="${BOTS_TOOLS_CACHE:-$HOME/.cache/bots-edi-deploy}"
 USER_NAME=partner
@@ -56,11 +59,11 @@ sshd_bin() {
 
 running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
-answers() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT && head -c 4 <&3" 2>/dev/null | grep -q SSH-; }
+answers() { timeout 2 bash -c "exec 3<>/dev/tcp/$BIND/$PORT && head -c 4 <&3" 2>/dev/null | grep -q SSH-; }
 
 print_env() {
-  printf 'SFTP_HOST=127.0.0.1\nSFTP_PORT=%s\nSFTP_USER=%s\nSFTP_PASSWORD=%s\nSFTP_HOME=%s\nSFTP_UID=%s\n' \
-    "$PORT" "$USER_NAME" "$(cat "$DIR/password")" "$DIR/home/$USER_NAME" "$USER_UID"
+  printf 'SFTP_HOST=%s\nSFTP_PORT=%s\nSFTP_USER=%s\nSFTP_PASSWORD=%s\nSFTP_HOME=%s\nSFTP_UID=%s\n' \
+    "$BIND" "$PORT" "$USER_NAME" "$(cat "$DIR/password")" "$DIR/home/$USER_NAME" "$USER_UID"
 }
 
 setup() {
@@ -79,7 +82,7 @@ setup() {
   (umask 077 && grep -v "^$USER_NAME:" /etc/shadow >"$DIR/shadow" &&
     printf '%s:%s:19000:0:99999:7:::\n' "$USER_NAME" "$(openssl passwd -6 -stdin <"$DIR/password")" >>"$DIR/shadow")
   cat >"$DIR/sshd_config" <<EOF
-ListenAddress 127.0.0.1:$PORT
+ListenAddress $BIND:$PORT
 HostKey $DIR/host_key
 PidFile none
 UsePAM no
@@ -104,7 +107,7 @@ start() {
   ensure_tools
   sshd="$(sshd_bin)"
   setup
-  log "starting sshd on 127.0.0.1:$PORT (dir $DIR, log $DIR/sshd.log)"
+  log "starting sshd on $BIND:$PORT (dir $DIR, log $DIR/sshd.log)"
   # A private mount namespace: the copies replace the system files for sshd alone; /run is a tmpfs
   # there (sshd needs an empty root-owned /run/sshd).
   # shellcheck disable=SC2016 # expanded by the inner sh, from its arguments
@@ -122,7 +125,7 @@ start() {
     running || { log "sshd exited:"; tail -n 20 "$DIR/sshd.log" >&2; exit 1; }
     sleep 0.25
   done
-  log "no answer on 127.0.0.1:$PORT"
+  log "no answer on $BIND:$PORT"
   tail -n 20 "$DIR/sshd.log" >&2
   exit 1
 }

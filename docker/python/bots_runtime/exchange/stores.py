@@ -185,7 +185,8 @@ class S3Store:
         ):
             for obj in page.get("Contents", []):
                 name = obj["Key"][len(self.prefix) :]
-                if name and fnmatch.fnmatchcase(name, pattern):
+                # Hidden names are skipped as in a directory; "." and ".." would leave the destination.
+                if name and not name.startswith(".") and fnmatch.fnmatchcase(name, pattern):
                     found.append(
                         Item(name, obj["Size"], obj["LastModified"].timestamp(), obj["ETag"].strip('"'))
                     )
