@@ -66,7 +66,6 @@ export function e2eWorkspace(env: Record<string, string>): E2eWorkspace {
         PULUMI_CONFIG_PASSPHRASE: "bots-e2e-passphrase",
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
         PULUMI_SKIP_CONFIRMATIONS: "true",
     };
     return {
