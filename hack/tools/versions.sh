@@ -33,6 +33,11 @@ BOTS_KUBERNETES_VERSION=1.35.4
 BOTS_ETCD_VERSION=3.6.16
 BOTS_KWOK_VERSION=0.8.0
 
+# SeaweedFS (weed): the S3-compatible object store that the backup and file-exchange tests start
+# (test/support/s3-server.sh). The proxy lists github.com/seaweedfs/seaweedfs only at this
+# pseudo-version (commit 7506e5f91cd6 of 2026-11-09).
+BOTS_SEAWEEDFS_VERSION=0.0.0-20261109003541-7506e5f91cd6
+
 # Node.js for everything here (npm ci, lint, tests, the language host): the npm registry's
 # node-linux-<arch> package and the npm that Node.js 24.21.0 ships (11.19.0), fetched with
 # `npm pack` and checked against these integrity hashes (hack/tools/node.sh).
