@@ -220,7 +220,7 @@ describe("e2e: operator safety on a local kube-apiserver", function () {
         // docs/configuration.md, "Changing the data volume", step 1: stop the writers.
         await set("engineJobTtlSeconds", "10");
         await set("webReplicas", "0");
-        await set("dirmonitorEnabled", "false");
+        await set("workerEnabled", "false");
         await set("engineSuspend", "true");
         await dev.up({ onOutput: log });
         await waitFor("the web and worker pods gone", () =>
