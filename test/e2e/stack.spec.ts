@@ -37,6 +37,7 @@ import {
     selectConsumerStack,
     selectStack,
     serviceRelay,
+    setLocalConfig,
     sh,
     stepsOf,
     toolEnv,
@@ -107,12 +108,6 @@ describe("e2e: dev stack on a real node", function () {
         return getJson(env, ["-n", ns, "get", "pods", "-l", `app.kubernetes.io/component=${component}`]).items;
     }
 
-    async function localConfig(stack: Stack): Promise<void> {
-        await stack.setAllConfig({
-            [`${PROJECT}:kubeContext`]: { value: env.BOTS_KUBE_CONTEXT },
-            [`${PROJECT}:kubeconfig`]: { value: env.BOTS_KUBECONFIG },
-        });
-    }
 
     /** kubernetes:* custom resources of the stack's state, with what the program asked for. */
     async function stateObjects(): Promise<{ type: string; inputs: Json; outputs: Json; protect: boolean }[]> {
@@ -225,13 +220,8 @@ describe("e2e: dev stack on a real node", function () {
 
         ws = e2eWorkspace(env);
         dev = await selectStack(ws, "dev");
-        await localConfig(dev);
-        await dev.setAllConfig({
-            [`${PROJECT}:imageMode`]: { value: "existing" },
-            [`${PROJECT}:imageRef`]: { value: IMAGE_A },
-            [`${PROJECT}:storageClass`]: { value: "local-rwx" },
-            [`${PROJECT}:engineSuspend`]: { value: "true" },
-        });
+        await setLocalConfig(dev, env);
+        await setLocalConfig(dev, env, { imageRef: IMAGE_A, storageClass: "local-rwx", engineSuspend: "true" });
         if (SUFFIX) {
             await dev.setAllConfig({
                 [`${PROJECT}:namespace`]: { value: `${(await dev.getConfig(`${PROJECT}:namespace`)).value}${SUFFIX}` },
@@ -782,7 +772,7 @@ describe("e2e: dev stack on a real node", function () {
 
     it("preview of the prod stack against the same cluster succeeds", async function () {
         const prod = await selectStack(ws, "prod");
-        await localConfig(prod);
+        await setLocalConfig(prod, env);
         // Promotion: prod deploys the digest dev runs (Pulumi.prod.yaml leaves imageRef to that step).
         await prod.setConfig(`${PROJECT}:imageRef`, { value: (await dev.outputs()).imageRef.value });
         const t0 = Date.now();

@@ -87,6 +87,27 @@ export async function selectStack(ws: E2eWorkspace, stackName: string): Promise<
 }
 
 /**
+ * The stack config every stack on the local cluster shares, written once for the e2e specs and the
+ * node bench: the cluster's kubeconfig and context, plus the plain keys given (undefined: left as
+ * the stack file has it). `imageRef` alone also selects existing mode.
+ */
+export async function setLocalConfig(stack: Stack, env: Record<string, string>, keys: Record<string, string | undefined> = {}): Promise<void> {
+    const values: Record<string, string | undefined> = {
+        kubeContext: env.BOTS_KUBE_CONTEXT,
+        kubeconfig: env.BOTS_KUBECONFIG,
+        ...(keys.imageRef ? { imageMode: "existing" } : {}),
+        ...keys,
+    };
+    await stack.setAllConfig(
+        Object.fromEntries(
+            Object.entries(values)
+                .filter((e): e is [string, string] => e[1] !== undefined)
+                .map(([k, v]) => [`${PROJECT}:${k}`, { value: v }]),
+        ),
+    );
+}
+
+/**
  * examples/consumer as another team runs it: a second Pulumi project (bots-edi-consumer) on the
  * same backend as the Bots stacks. Its files are linked into a directory of the scratch project,
  * two levels below it as in the repository (its contract-check.ts reads ../../index.ts), so the

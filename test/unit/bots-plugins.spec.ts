@@ -1,7 +1,6 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../components/config/config";
 import { INSTALLED_USERSYS_SUFFIXES } from "../../components/image/build-spec";
 import { ACTIVATE_ROUTES_ENV, PLUGIN_DIR, SECRET_FILES } from "../../components/image/runtime-contract";
