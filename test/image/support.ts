@@ -347,10 +347,10 @@ export function sqlite(dbFile: string, sql: string): string {
     return r.stdout;
 }
 
-/** The throw-away PostgreSQL server of the image tier (test/image/pg-server.sh) and its port. */
+/** The throw-away PostgreSQL server of the image tier (test/support/pg-server.sh) and its port. */
 export const PG_PORT = process.env.BOTS_TEST_PG_PORT || "55432";
 export function pg(...args: string[]): string {
-    return must(run("bash", [path.join(ROOT, "test", "image", "pg-server.sh"), ...args], { env: { ...process.env, BOTS_TEST_PG_PORT: PG_PORT } }), `pg-server ${args.join(" ")}`).stdout;
+    return must(run("bash", [path.join(ROOT, "test", "support", "pg-server.sh"), ...args], { env: { ...process.env, BOTS_TEST_PG_PORT: PG_PORT } }), `pg-server ${args.join(" ")}`).stdout;
 }
 
 /** psql as the server's superuser: rows unaligned, tuples only. */
