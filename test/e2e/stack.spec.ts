@@ -48,9 +48,10 @@ import { engineReport } from "../support/engine-report";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 // A second run on the same cluster (another work tree) keeps apart with BOTS_E2E_SUFFIX (appended
-// to both namespaces) and its own database server (BOTS_E2E_PG_PORT, BOTS_E2E_PG_DIR: pg-server.sh).
+// to both namespaces) and its own database server (BOTS_E2E_PG_PORT, BOTS_E2E_PG_DIR).
 const SUFFIX = process.env.BOTS_E2E_SUFFIX ?? "";
 const PG_PORT = Number(process.env.BOTS_E2E_PG_PORT ?? 55433);
+const PG_DIR = process.env.BOTS_E2E_PG_DIR ?? "/var/tmp/bots-e2e-pg";
 const DB_NAMESPACE = `databases-dev${SUFFIX}`;
 const DB_SERVICE = "postgres";
 const DB_HOST = `${DB_SERVICE}.${DB_NAMESPACE}.svc.cluster.local`;
@@ -78,7 +79,9 @@ describe("e2e: dev stack on a real node", function () {
             process.stdout.write(s);
         }
     };
-    const pg = (...args: string[]) => sh(env, "bash", ["test/e2e/pg-server.sh", ...args], { E2E_PG_PASSWORD: dbPassword });
+    // test/support/pg-server.sh, on the node's link as well, so the pods reach it.
+    const PG = { BOTS_TEST_PG_PORT: String(PG_PORT), BOTS_TEST_PG_DIR: PG_DIR, BOTS_TEST_PG_BIND: `127.0.0.1,${HOST_IP}` };
+    const pg = (...args: string[]) => sh(env, "bash", ["test/support/pg-server.sh", ...args], { ...PG, BOTS_TEST_PG_PASSWORD: dbPassword });
 
     /**
      * What an operator does for Pulumi.dev.yaml's databaseExistingSecret: put the password into the
@@ -242,7 +245,7 @@ describe("e2e: dev stack on a real node", function () {
             kubectlTry(env, ["delete", "namespace", ns, DB_NAMESPACE, "--wait=false"]);
         }
         if (env && !process.env.E2E_KEEP) {
-            spawnSync("bash", ["test/e2e/pg-server.sh", "stop"], { cwd: REPO_ROOT, env, encoding: "utf8" });
+            spawnSync("bash", ["test/support/pg-server.sh", "stop"], { cwd: REPO_ROOT, env: { ...env, ...PG }, encoding: "utf8" });
         }
         if (ws && !process.env.E2E_KEEP) {
             ws.cleanup();
