@@ -364,3 +364,16 @@ export const MYSQL_PORT = process.env.BOTS_TEST_MYSQL_PORT || "53306";
 export function my(...args: string[]): string {
     return must(run("bash", [path.join(ROOT, "test", "image", "mysql-server.sh"), ...args], { env: { ...process.env, BOTS_TEST_MYSQL_PORT: MYSQL_PORT } }), `mysql-server ${args.join(" ")}`).stdout;
 }
+
+/** The container environment that points Bots at database `name` on the tier's PostgreSQL or MariaDB server. */
+export function serverDbEnv(engine: "postgresql" | "mysql", name: string, over: Record<string, string> = {}): Record<string, string> {
+    return {
+        BOTS_DB_ENGINE: engine,
+        DB_HOST: "127.0.0.1",
+        DB_PORT: engine === "postgresql" ? PG_PORT : MYSQL_PORT,
+        DB_NAME: name,
+        DB_USER: "bots",
+        DB_PASSWORD: "bots-test-pw",
+        ...over,
+    };
+}
