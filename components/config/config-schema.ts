@@ -1,11 +1,9 @@
-import * as path from "path";
 import { z } from "zod";
 import { cronScheduleProblem } from "./cron";
 import { allowedHost, emailAddress, senderAddress, serverHost } from "./django-rules";
 import { dns1123Label, dns1123Subdomain, ianaTimeZone, ingressHost, ownNamespace, secretDataKey } from "./k8s-rules";
 import { cidrProblem } from "./net";
 import { parseCpu, parseMemory } from "./quantity";
-import { BuildInputError, checkActivateRoutes, checkBotsSource, checkPluginFiles, checkRouteOwners, pluginRoutes } from "../image/build-spec";
 
 // The stack configuration as operators write it: flat keys. This file is the one description of
 // every key: its type, default, rule and meaning. `npm run docs` generates the `config:` block of
@@ -414,37 +412,8 @@ export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey
     if (c.imageMode === "build" && c.botsSource === "context" && c.botsSourceDir === "") {
         add("botsSourceDir", "is required when botsSource is context in build mode: the local Bots source tree");
     }
-    if (c.imageMode === "build" && c.botsSource === "context" && c.botsSourceDir !== "") {
-        for (const problem of checkBotsSource(path.resolve(c.botsSourceDir))) {
-            add("botsSourceDir", problem);
-        }
-    }
     if (c.botsPlugins.length > 0 && (c.imageMode !== "build" || c.botsSource !== "context")) {
         add("botsPlugins", "needs imageMode build and botsSource context: plugins are baked into a Bots 4 image built from a source tree (an existing image carries its own)");
-    } else if (c.botsPlugins.length > 0) {
-        const dirs = c.botsPlugins.map((d) => path.resolve(d));
-        const names = dirs.map((d) => path.basename(d));
-        const dup = names.find((n, i) => names.indexOf(n) !== i);
-        if (dup) {
-            add("botsPlugins", `two plugin folders are named "${dup}": a plugin is installed under its folder name, which must be unique`);
-        }
-        let readable = true;
-        for (const dir of dirs) {
-            try {
-                pluginRoutes(dir);
-            } catch (e) {
-                readable = false;
-                add("botsPlugins", e instanceof BuildInputError ? e.message : String(e));
-            }
-        }
-        if (readable) {
-            for (const problem of [...checkRouteOwners(dirs), ...checkPluginFiles(dirs)]) {
-                add("botsPlugins", problem);
-            }
-            for (const problem of checkActivateRoutes(dirs, c.botsActivateRoutes)) {
-                add("botsActivateRoutes", problem);
-            }
-        }
     }
     if (secrets.registryPassword && c.registryUsername === "") {
         add("registryUsername", "is required when registryPassword is set");
