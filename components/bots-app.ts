@@ -82,6 +82,7 @@ export class BotsApp extends pulumi.ComponentResource {
                 labels: labels(env, "config"),
                 protect: c.storage.protect,
                 adopt: c.kubernetes.adoptNamespace,
+                production: c.production,
             },
             { parent: this },
         );

@@ -169,7 +169,10 @@ export const rawConfigSchema = z
             "Pod Security Standards version pinned on the namespace's restricted enforce/audit/warn labels (vX.Y or latest).",
             regex(/^(latest|v1\.\d{1,2})$/, "must be 'latest' or a Kubernetes minor version such as v1.34"),
         ),
-        production: bool(false, "This stack is production: refuse debug, unprotected data, NetworkPolicies off and fewer than 2 web pods."),
+        production: bool(
+            false,
+            "This stack is production: refuse debug, unprotected data, NetworkPolicies off and fewer than 2 web pods, and label the namespace bots-edi.io/production. The policy pack's productionStacks list (default [\"prod\"]) names the stacks that must declare it.",
+        ),
 
         // Image
         imageMode: oneOf(["build", "existing"] as const, "build", "build: build the image from docker/ and push it to imageRepository. existing: deploy imageRef."),
