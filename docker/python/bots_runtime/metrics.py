@@ -11,10 +11,10 @@ Labels carry only route and channel ids and fixed words: ids are names the opera
 configuration (bounded, no secrets), while partner ids, file names, references, mail addresses and
 error texts come from the EDI content or are unbounded, so none of them is a label.
 
-Bots stores naive local times; they are read in TIME_ZONE (Django's, which the engine and the web
-UI also use), as the web UI's date filters do. Counts over Bots' tables cover what Bots keeps
-(its cleanup deletes runs older than [settings] maxdays), so they are gauges: they fall when the
-cleanup runs.
+Bots stores naive local times: which zone each table's times are in is worked out per database
+(_zones), so the timestamps are Unix times whatever TIME_ZONE and the server's zone are. Counts
+over Bots' tables cover what Bots keeps (its cleanup deletes runs older than [settings] maxdays),
+so they are gauges: they fall when the cleanup runs.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ _RUN_FILES = {
 }
 
 
-def _epoch(ts: datetime.datetime | str | None, tz: zoneinfo.ZoneInfo) -> float | None:
+def _epoch(ts: datetime.datetime | str | None, tz: datetime.tzinfo) -> float | None:
     if ts is None:
         return None
     if isinstance(ts, str):  # SQLite through a raw cursor
@@ -92,6 +92,27 @@ HELP = {
 }
 
 
+def _zones(connection, time_zone: datetime.tzinfo) -> tuple[datetime.tzinfo, datetime.tzinfo]:
+    """(zone of the report tables' times as read here, zone of ta's and mutex's times).
+
+    Bots' engine opens its own connection and sets no time zone on it: the ta and mutex rows get
+    the database session's default time (Bots' raw SQL: timestamp without time zone). PostgreSQL:
+    its TimeZone setting (asked for the default: Django's own connection sets TIME_ZONE on
+    itself); the report tables are Django's (timestamp with time zone) and read here in TIME_ZONE.
+    MySQL: @@time_zone for both (Django leaves it alone; the offset now). SQLite: localtime, the
+    process's TZ, which Django sets to TIME_ZONE, for both.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reset_val FROM pg_settings WHERE name = 'TimeZone'")
+            return time_zone, zoneinfo.ZoneInfo(cursor.fetchone()[0])
+        if connection.vendor == "mysql":
+            cursor.execute("SELECT TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW())")
+            offset = datetime.timezone(datetime.timedelta(seconds=round(cursor.fetchone()[0] / 60) * 60))
+            return offset, offset
+    return time_zone, time_zone
+
+
 def _gauge(name: str, value: float | None = None, labels: list[str] | None = None) -> GaugeMetricFamily:
     if labels is None:
         return GaugeMetricFamily(name, HELP[name], value=value)
@@ -119,9 +140,8 @@ class RunCollector(Collector):
         from django.conf import settings
         from django.db import connection
 
-        tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
         groups = (
-            ("database", self._database, (connection, tz)),
+            ("database", self._database, (connection, zoneinfo.ZoneInfo(settings.TIME_ZONE))),
             ("inbox", self._inboxes, ()),
             ("volume", self._volume, ()),
         )
@@ -157,7 +177,8 @@ class RunCollector(Collector):
         except Exception:
             return 0
 
-    def _database(self, connection, tz):
+    def _database(self, connection, time_zone):
+        report_tz, ta_tz = _zones(connection, time_zone)
         with connection.cursor() as cursor:
             cursor.execute("SELECT status, COUNT(*) FROM report GROUP BY status")
             runs = {"ok": 0, "error": 0}
@@ -183,8 +204,8 @@ class RunCollector(Collector):
                     "SELECT MAX(ts) FROM ta WHERE idta >= %s AND idta < %s",
                     [last[0], upper if upper is not None else 2**31 - 1],
                 )
-                end = _epoch(cursor.fetchone()[0], tz)
-                duration = max(0.0, end - _epoch(last[1], tz)) if end is not None else 0.0
+                end = _epoch(cursor.fetchone()[0], ta_tz)
+                duration = max(0.0, end - _epoch(last[1], report_tz)) if end is not None else 0.0
             cursor.execute("SELECT idroute, statust, COUNT(*) FROM filereport GROUP BY idroute, statust")
             files = cursor.fetchall()
             cursor.execute(
@@ -206,7 +227,7 @@ class RunCollector(Collector):
         yield g
         if last is not None:
             yield _gauge("bots_engine_last_run_id", last[0])
-            yield _gauge("bots_engine_last_run_timestamp_seconds", _epoch(last[1], tz))
+            yield _gauge("bots_engine_last_run_timestamp_seconds", _epoch(last[1], report_tz))
             yield _gauge("bots_engine_last_run_failed", int(bool(last[2])))
             yield _gauge("bots_engine_last_run_duration_seconds", duration)
             g = _gauge("bots_engine_last_run_files", labels=["outcome"])
@@ -214,10 +235,10 @@ class RunCollector(Collector):
                 g.add_metric([outcome], last[3 + index])
             yield g
         if last_ok is not None:
-            yield _gauge("bots_engine_last_ok_run_timestamp_seconds", _epoch(last_ok, tz))
+            yield _gauge("bots_engine_last_ok_run_timestamp_seconds", _epoch(last_ok, report_tz))
         yield _gauge("bots_engine_running", int(lock is not None))
         if lock is not None:
-            yield _gauge("bots_engine_running_since_timestamp_seconds", _epoch(lock[0], tz))
+            yield _gauge("bots_engine_running_since_timestamp_seconds", _epoch(lock[0], ta_tz))
 
         by_route: dict[str, dict[str, int]] = {route: {"received": 0, "error": 0} for route in active}
         for route, statust, count in files:
