@@ -37,7 +37,7 @@ export function alertRules(namespace: string, t: AlertThresholds): AlertRule[] {
         labels: { severity },
         annotations: { summary, description },
     });
-    const hours = (seconds: number) => `${Math.round((seconds / 3600) * 10) / 10} h`;
+    const span = (seconds: number) => (seconds < 7200 ? `${Math.round(seconds / 60)} min` : `${Math.round((seconds / 3600) * 10) / 10} h`);
     return [
         rule(
             "BotsEngineRunFailed",
@@ -52,7 +52,7 @@ export function alertRules(namespace: string, t: AlertThresholds): AlertRule[] {
             `time() - ${max(`bots_engine_last_ok_run_timestamp_seconds{${ns}}`)} > ${t.noCleanRunSeconds}`,
             0,
             "critical",
-            "No Bots engine run without errors in {{ $labels.namespace }} for " + hours(t.noCleanRunSeconds),
+            "No Bots engine run without errors in {{ $labels.namespace }} for " + span(t.noCleanRunSeconds),
             "Every run since then had errors, or the engine did not run (CronJob suspended or failing, job queue down).",
         ),
         rule(
@@ -68,7 +68,7 @@ export function alertRules(namespace: string, t: AlertThresholds): AlertRule[] {
             `${max(`bots_inbox_oldest_file_age_seconds{${ns}}`, "namespace, channel")} > ${t.inboxFileAgeSeconds}`,
             0,
             "warning",
-            "A file has waited more than " + hours(t.inboxFileAgeSeconds) + " in the inbox of channel {{ $labels.channel }} in {{ $labels.namespace }}",
+            "A file has waited more than " + span(t.inboxFileAgeSeconds) + " in the inbox of channel {{ $labels.channel }} in {{ $labels.namespace }}",
             "The route reading this inbox is not running, or cannot read the file (permissions, file mask).",
         ),
         rule(
