@@ -57,7 +57,9 @@ export function alertRules(namespace: string, t: AlertThresholds): AlertRule[] {
         ),
         rule(
             "BotsFilesWithErrors",
-            `(${max(`bots_files_with_errors{${ns}}`, "namespace, route")} - ${max(`bots_files_with_errors{${ns}} offset ${t.filesWithErrorsWindowMinutes}m`, "namespace, route")}) > 0`,
+            // Now against the least within the window: a rise fires for the window; Bots' cleanup (a
+            // fall) and a Prometheus without history do not.
+            `(${max(`bots_files_with_errors{${ns}}`, "namespace, route")} - ${max(`min_over_time(bots_files_with_errors{${ns}}[${t.filesWithErrorsWindowMinutes}m])`, "namespace, route")}) > 0`,
             0,
             "warning",
             "{{ $value }} new file(s) with errors on route {{ $labels.route }} in {{ $labels.namespace }}",

@@ -57,17 +57,27 @@ const TESTS = [
         ],
     },
     {
-        name: "new files with errors fire for the window, per route; errors older than the window do not",
+        name: "new files with errors fire for the window, per route; older errors and Bots' cleanup do not",
         interval: "1m",
         input_series: [
             ...twoPods("bots_files_with_errors", 'route="orders_in"', "0x70 2x80"),
             ...twoPods("bots_files_with_errors", 'route="invoices_out"', "3x150"),
+            // Bots' cleanup deleted old runs: the count falls.
+            ...twoPods("bots_files_with_errors", 'route="desadv_out"', "5x80 1x70"),
         ],
         alert_rule_test: [
             expect("BotsFilesWithErrors", 70, []),
             expect("BotsFilesWithErrors", 75, [{ labels: { ...ns, route: "orders_in" }, value: "2" }]),
-            expect("BotsFilesWithErrors", 140, []),
+            // The fall on desadv_out (at 81m) is not an alert; orders_in still within its window.
+            expect("BotsFilesWithErrors", 85, [{ labels: { ...ns, route: "orders_in" }, value: "2" }]),
+            expect("BotsFilesWithErrors", 132, []),
         ],
+    },
+    {
+        name: "a Prometheus that starts when files with errors exist does not fire for them",
+        interval: "1m",
+        input_series: twoPods("bots_files_with_errors", 'route="orders_in"', "4x30"),
+        alert_rule_test: [expect("BotsFilesWithErrors", 0, []), expect("BotsFilesWithErrors", 10, [])],
     },
     {
         name: "a file older than an hour in an inbox fires, per channel",

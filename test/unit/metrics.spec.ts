@@ -88,7 +88,7 @@ describe("metrics and alerts", () => {
             // 3 periods of a weekday office-hours schedule: the weekend gap, Friday 17:00 to Monday 08:00.
             assert.match(expr("BotsNoCleanEngineRun"), / > 680400$/);
             assert.match(expr("BotsInboxFileWaiting"), / > 1800$/);
-            assert.match(expr("BotsFilesWithErrors"), /offset 60m/);
+            assert.match(expr("BotsFilesWithErrors"), /min_over_time\(bots_files_with_errors\{namespace="bots-edi-dev"\}\[60m\]\)/);
             assert.match(expr("BotsDataVolumeFull"), / > 0\.85$/);
             assert.strictEqual(rules.find((r) => r.alert === "BotsWebDown")!.for, "5m");
             for (const r of rules) {
