@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Drift check: does the cluster still hold what each stack deployed? For each stack named, runs
 #   pulumi preview --stack STACK --refresh --expect-no-changes --diff
-# (refresh reads the live objects; the preview then proposes what `up` would change back), prints
+# (refresh reads the live objects; the preview then proposes what `up` would change back, or
+# reports a Server-Side Apply conflict on a field someone else changed: drift either way), prints
 # its output, and appends a Markdown report to $GITHUB_STEP_SUMMARY when that is set (the
 # scheduled workflow .github/workflows/drift.yml). Exit 0 when no stack drifted; 1 when one drifted
 # or its preview failed (the report says which).
@@ -24,7 +25,10 @@ for stack in "$@"; do
     cat "$out"
     if [[ $rc -eq 0 ]]; then
         verdict="no drift"
-    elif grep -q "no changes were expected but changes were proposed" "$out"; then
+    elif grep -q "no changes were expected but changes were proposed" "$out" ||
+        grep -q "Server-Side Apply field conflict" "$out"; then
+        # A field changed by hand (kubectl edit, another controller) now belongs to that field
+        # manager: the preview shows the diff, then the dry-run apply reports the conflict.
         verdict="DRIFT: the cluster differs from the stack; \`pulumi up --refresh --stack $stack\` puts it back, or change the program to keep the edit"
         status=1
     else
@@ -35,9 +39,16 @@ for stack in "$@"; do
     {
         echo "### ${stack}: ${verdict}"
         echo
-        # The resources the preview would change (pulumi's "~ type name update" lines).
-        # shellcheck disable=SC2016 # backquotes for Markdown; $ is sed's end of line
-        grep -E '^ *[-+~]+ +[a-z0-9-]+:[A-Za-z0-9/.:-]+ +[^ ]+ +(update|create|delete|replace|create-replacement|delete-replaced)' "$out" | sed -E 's/^ */- `/; s/$/`/' || true
+        # What differs: each resource the preview would change ("~ type: (update)" then its
+        # "[id=namespace/name]"), and the fields another manager took over.
+        awk '
+            match($0, /^ *[-+~]+ [^ ]+: \((update|create|delete|replace|create-replacement|delete-replaced)\)/) {
+                split(substr($0, RSTART, RLENGTH), f, /: \(/); type = f[1]; sub(/^ *[-+~]+ /, "", type)
+                op = f[2]; sub(/\)$/, "", op); pending = 1; next
+            }
+            pending && /\[id=/ { id = $0; sub(/.*\[id=/, "", id); sub(/\].*/, "", id); printf "- %s `%s` `%s`\n", op, type, id; pending = 0 }
+            /conflict with "/ { line = $0; sub(/^.*Apply failed with/, "Apply failed with", line); printf "- %s\n", line }
+        ' "$out"
         echo
         echo "<details><summary>pulumi preview --refresh --diff</summary>"
         echo
