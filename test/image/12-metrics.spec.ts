@@ -192,6 +192,24 @@ for (const db of DBS) {
             fs.rmSync(path.join(x12Inbox(envDir), "waiting.x12"));
         });
 
+        it("an engine holding Bots' lock shows as running, since when it took it; released, it does not", async function () {
+            const lock = (what: string) =>
+                must(docker([...runArgs({ volume, etc, env, extra: ["-v", `${FIXTURES}:/testdata:ro`] }), IMAGE, "shell", "python3", "/testdata/hold_lock.py", what]), `lock ${what}`);
+            lock("take");
+            try {
+                const m = await scrape();
+                assert.equal(value(m, "bots_engine_running"), 1);
+                // The row's time is the database's own default (the engine's zone), read as Unix time.
+                const since = value(m, "bots_engine_running_since_timestamp_seconds");
+                assert.ok(Math.abs(since - Date.now() / 1000) < 120, `since ${since}, now ${Date.now() / 1000}`);
+            } finally {
+                lock("release");
+            }
+            const m = await scrape();
+            assert.equal(value(m, "bots_engine_running"), 0);
+            assert.equal(m.has("bots_engine_running_since_timestamp_seconds"), false);
+        });
+
         it("no label carries EDI content, partner ids, file names or secrets", async function () {
             const r = await httpGet(`http://127.0.0.1:${metricsPort}/metrics`);
             const labels = [...r.body.matchAll(/\{([^}]*)\}/g)].flatMap((m) => m[1].split(",").filter(Boolean));
