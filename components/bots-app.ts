@@ -11,16 +11,19 @@ import { ChannelCredentialsSecret } from "./kubernetes/channel-credentials-secre
 import { BotsWeb } from "./kubernetes/web";
 import { ConfigSecret, sha256 } from "./kubernetes/config-secret";
 import { CLAIM_NAME, DataVolume } from "./kubernetes/data-volume";
-import { ACK_KEY, DataVolumeSpec, GuardResult, PlannedVolume, guardDataVolume } from "./kubernetes/data-volume-guard";
+import { ACK_KEY, DataVolumeSpec, GuardResult, PlannedVolume, guardDataVolume } from "./guards/data-volume-guard";
 import { DbInitJob } from "./kubernetes/db-init-job";
 import { EngineCronJob } from "./kubernetes/engine-cronjob";
 import { FileExchange } from "./kubernetes/file-exchange";
 import { BotsNetworkPolicy } from "./kubernetes/network-policy";
 import { WebIngress } from "./kubernetes/web-ingress";
 import { WorkerDeployment } from "./kubernetes/worker-deployment";
+import { BotsServiceMonitor } from "./kubernetes/service-monitor";
+import { BotsPrometheusRule } from "./kubernetes/prometheus-rule";
+import { GrafanaDashboard } from "./kubernetes/grafana-dashboard";
 import { clusterProvider } from "./kubernetes/k8s-provider";
 import { labels } from "./kubernetes/labels";
-import { SECRETS_READ, SecretName } from "./image/runtime-contract";
+import { METRICS_PORT, SECRETS_READ, SecretName } from "./image/runtime-contract";
 import { renderBotsIni } from "./rendered/bots-ini";
 import { renderSettingsPy } from "./rendered/settings-py";
 
@@ -84,6 +87,7 @@ export class BotsApp extends pulumi.ComponentResource {
                 labels: labels(env, "config"),
                 protect: c.storage.protect,
                 adopt: c.kubernetes.adoptNamespace,
+                production: c.production,
             },
             { parent: this },
         );
@@ -170,7 +174,7 @@ export class BotsApp extends pulumi.ComponentResource {
 
         const web = new BotsWeb(
             `${name}-web`,
-            { namespace, botsEnv: env, pod, replicas: c.web.replicas, resources: c.web.resources, dependsOn: afterInit },
+            { namespace, botsEnv: env, pod, replicas: c.web.replicas, resources: c.web.resources, dependsOn: afterInit, metrics: c.metrics !== undefined },
             { parent: this },
         );
         if (c.worker.enabled) {
@@ -184,6 +188,7 @@ export class BotsApp extends pulumi.ComponentResource {
                     dirmonitorResources: c.worker.dirmonitorResources,
                     terminationGraceSeconds: c.worker.terminationGraceSeconds,
                     dependsOn: afterInit,
+                    metrics: c.metrics !== undefined,
                 },
                 { parent: this },
             );
@@ -233,8 +238,9 @@ export class BotsApp extends pulumi.ComponentResource {
             );
         }
         if (c.networkPolicy) {
-            new BotsNetworkPolicy(`${name}-netpol`, { namespace, botsEnv: env, ...c.networkPolicy }, { parent: this });
+            new BotsNetworkPolicy(`${name}-netpol`, { namespace, botsEnv: env, ...c.networkPolicy, metricsNamespaces: c.metrics?.scrapeNamespaces }, { parent: this });
         }
+        this.monitoring(name, c, ns);
         const ingress = c.ingress
             ? new WebIngress(`${name}-ingress`, { namespace, botsEnv: env, ...c.ingress, serviceName: web.serviceName }, { parent: this })
             : undefined;
@@ -253,6 +259,22 @@ export class BotsApp extends pulumi.ComponentResource {
             initJobName: init.jobName,
         };
         this.registerOutputs({ ...this.outputs });
+    }
+
+    /** What a Prometheus Operator and Grafana pick up: ServiceMonitor, PrometheusRule, dashboard (each opt-in). */
+    private monitoring(name: string, c: AppConfig, ns: BotsNamespace): void {
+        const m = c.metrics;
+        const opts = { parent: this, dependsOn: [ns] };
+        const where = { namespace: c.kubernetes.namespace, botsEnv: c.bots.env };
+        if (m?.serviceMonitor) {
+            new BotsServiceMonitor(`${name}-service-monitor`, { ...where, ...m.serviceMonitor }, opts);
+        }
+        if (m?.prometheusRule) {
+            new BotsPrometheusRule(`${name}-prometheus-rule`, { ...where, ...m.prometheusRule }, opts);
+        }
+        if (m?.dashboard) {
+            new GrafanaDashboard(`${name}-dashboard`, { ...where, sidecarLabel: m.dashboard.label }, opts);
+        }
     }
 }
 
@@ -306,6 +328,8 @@ function configData(c: AppConfig): Record<string, string> {
         CSRF_TRUSTED_ORIGINS: c.bots.csrfTrustedOrigins.join(","),
         DEBUG: c.bots.debug ? "true" : "false",
         LOG_LEVEL: c.bots.logLevel,
+        LOG_FORMAT: c.bots.logFormat,
+        BOTS_METRICS_PORT: c.metrics ? String(METRICS_PORT) : "0",
         EMAIL_HOST: c.bots.email.host,
         EMAIL_PORT: String(c.bots.email.port),
         EMAIL_USE_TLS: c.bots.email.useTls ? "true" : "false",
@@ -337,7 +361,7 @@ function plannedVolume(c: AppConfig): PlannedVolume {
 }
 
 /**
- * The data volume guard (components/kubernetes/data-volume-guard.ts) on the spec the previous
+ * The data volume guard (components/guards/data-volume-guard.ts) on the spec the previous
  * deployment recorded, read through a StackReference to this very stack. Rejects with a
  * ConfigError naming each key when the change is not acknowledged.
  */
@@ -378,6 +402,9 @@ function dataVolumeVerdict(c: AppConfig): pulumi.Output<GuardResult> {
  * child waits for its parent.
  */
 export function createApp(c: AppConfig, opts?: pulumi.ComponentResourceOptions): BotsAppOutputs {
+    for (const warning of c.warnings) {
+        pulumi.log.warn(warning);
+    }
     const providers: pulumi.ProviderResource[] = [
         clusterProvider("k8s", { context: c.kubernetes.context, kubeconfig: c.kubernetes.kubeconfig, namespace: c.kubernetes.namespace }),
         new random.Provider("random"),

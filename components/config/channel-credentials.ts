@@ -1,5 +1,5 @@
 import * as path from "path";
-import { BuildInputError, PluginChannel, pluginChannels } from "../image/build-spec";
+import { BuildInputError, PluginChannel, pluginChannels } from "../image/plugin-checks";
 
 // botsChannelCredentials: Bots channel ids mapped to their secrets, checked against the channels
 // of the plugins the stack bakes in. Messages name channel ids and fields, never a value.

@@ -1,12 +1,11 @@
-import * as path from "path";
 import { z } from "zod";
 import { cronScheduleProblem } from "./cron";
 import { isS3, parseRules } from "./file-exchange-rules";
 import { allowedHost, emailAddress, senderAddress, serverHost } from "./django-rules";
 import { dns1123Label, dns1123Subdomain, ianaTimeZone, ingressHost, ownNamespace, secretDataKey } from "./k8s-rules";
 import { cidrProblem } from "./net";
+import { METRICS_PORT } from "../image/runtime-contract";
 import { parseCpu, parseMemory } from "./quantity";
-import { BuildInputError, checkActivateRoutes, checkBotsSource, checkPluginFiles, checkRouteOwners, pluginRoutes } from "../image/build-spec";
 
 // The stack configuration as operators write it: flat keys. This file is the one description of
 // every key: its type, default, rule and meaning. `npm run docs` generates the `config:` block of
@@ -21,6 +20,7 @@ const ENGINE_RUN_FLAGS = ["--new", "--resend", "--rereceive", "--automaticretryc
 export const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
 export const DATABASE_ENGINES = ["postgresql", "mysql", "sqlite"] as const;
 export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
+export const LOG_FORMATS = ["text", "json"] as const;
 
 /** The type a key is declared with in Pulumi.yaml. */
 export type DeclaredType = "string" | "integer" | "boolean" | "array";
@@ -158,6 +158,13 @@ const resources = (prefix: string, what: string, r: { cpuRequest: string; memory
 
 const regex = (re: RegExp, why: string): Rule => (s) => (re.test(s) ? undefined : why);
 
+// A Kubernetes label as key=value: an optional DNS subdomain prefix, a name and a value by the API server's rules.
+const LABEL_NAME = "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?";
+const labelPair = regex(
+    new RegExp(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?${LABEL_NAME}=(${LABEL_NAME})?$`),
+    "must be a Kubernetes label key=value, such as release=kube-prometheus-stack",
+);
+
 /** Keys whose values are credentials: they must be set with `pulumi config set --secret`, and are described here. */
 export const SECRET_KEY_DOCS = {
     databasePassword: "Database password. Alternatively databaseExistingSecret.",
@@ -200,7 +207,10 @@ export const rawConfigSchema = z
             "Pod Security Standards version pinned on the namespace's restricted enforce/audit/warn labels (vX.Y or latest).",
             regex(/^(latest|v1\.\d{1,2})$/, "must be 'latest' or a Kubernetes minor version such as v1.34"),
         ),
-        production: bool(false, "This stack is production: refuse debug, unprotected data, NetworkPolicies off and fewer than 2 web pods."),
+        production: bool(
+            false,
+            "This stack is production: refuse debug, unprotected data, NetworkPolicies off and fewer than 2 web pods, and label the namespace bots-edi.io/production. The policy pack's productionStacks list (default [\"prod\"]) names the stacks that must declare it.",
+        ),
 
         // Image
         imageMode: oneOf(["build", "existing"] as const, "build", "build: build the image from docker/ and push it to imageRepository. existing: deploy imageRef."),
@@ -282,9 +292,9 @@ export const rawConfigSchema = z
         ...resources("web", "the web container", { cpuRequest: "100m", memoryRequest: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" }),
 
         // Worker (job queue + directory monitor)
-        dirmonitorEnabled: bool(
+        workerEnabled: bool(
             true,
-            "Run the worker pod (job queue server + directory monitor watching botssys/infile). With Bots 3.3.1 the queue accepts jobs but never launches them (upstream bug, docker/README.md): the engine CronJob runs every engine either way.",
+            "Run the worker pod: Bots' job queue server and the directory monitor watching botssys/infile. Off, nothing but the engine CronJob runs engines. With Bots 3.3.1 the queue accepts jobs but never launches them (upstream bug, docker/README.md): the engine CronJob runs every engine either way. Was dirmonitorEnabled (still read, with a warning, until 0.3.0).",
         ),
         ...resources("jobqueue", "the job queue container (engine runs it launches share it)", {
             cpuRequest: "50m",
@@ -375,6 +385,32 @@ export const rawConfigSchema = z
             "When set, Bots pods may connect only to these CIDRs (IPv4 or IPv6: database, partners, SMTP) and to cluster DNS. Empty: egress open.",
         ),
 
+        // Metrics and alerts (docs/metrics.md)
+        metricsEnabled: bool(
+            true,
+            `Serve Prometheus metrics computed from Bots' run data on port ${METRICS_PORT} (name metrics) of the web pods, and the job queue's on the worker pod; never through the Ingress.`,
+        ),
+        metricsServiceMonitor: bool(false, "Add a ServiceMonitor (Prometheus Operator CRD) that scrapes the metrics port. Needs metricsEnabled."),
+        metricsScrapeInterval: text("30s", "Scrape interval of the ServiceMonitor (a Prometheus duration such as 30s or 1m).", regex(/^([1-9]\d*)(s|m)$/, "must be a Prometheus duration in seconds or minutes, such as 30s or 1m")),
+        metricsPrometheusRule: bool(false, "Add a PrometheusRule (Prometheus Operator CRD) with the alerts of docs/metrics.md. Needs metricsEnabled."),
+        metricsDashboard: bool(false, "Add a ConfigMap holding a Grafana dashboard, labelled for Grafana's dashboard sidecar."),
+        metricsDashboardLabel: text("grafana_dashboard=1", "Label (key=value) Grafana's dashboard sidecar looks for on ConfigMaps.", labelPair),
+        metricsMonitorLabels: stringList(
+            [],
+            labelPair,
+            "Labels (key=value) on the ServiceMonitor and the PrometheusRule, for a Prometheus that selects them by label (kube-prometheus-stack: release=<its release name>).",
+        ),
+        metricsScrapeNamespaces: stringList(
+            ["monitoring"],
+            dns1123Label,
+            "With networkPolicyEnabled: namespaces (names) whose pods may reach the metrics port, where Prometheus runs.",
+        ),
+        alertNoCleanRunPeriods: integer(3, 1, 1000, "Alert when no engine run without errors started for this many engine schedule periods (the longest gap between two scheduled runs)."),
+        alertInboxFileAgeMinutes: integer(60, 1, 10080, "Alert when a file has waited this many minutes in the inbox of an active route's file channel."),
+        alertFilesWithErrorsWindowMinutes: integer(60, 5, 10080, "Alert while Bots recorded new files with errors within this many minutes."),
+        alertDataVolumeUsedPercent: integer(85, 1, 99, "Alert when the data volume is fuller than this (percent)."),
+        alertWebDownMinutes: integer(5, 1, 60, "Alert when no web pod has served its metrics or passed its readiness check for this many minutes."),
+
         // Database
         databaseEngine: oneOf(DATABASE_ENGINES, "postgresql", "Database of Bots: postgresql, mysql or sqlite (sqlite: a file on the data volume, one web pod)."),
         databaseHost: text("", "Database server host name or IP address (no scheme, no port). Required for postgresql and mysql.", serverHost, { optional: true }),
@@ -412,6 +448,7 @@ export const rawConfigSchema = z
         ),
         debug: bool(false, "Django DEBUG. Refused on production stacks."),
         logLevel: oneOf(LOG_LEVELS, "INFO", "Log level of Bots and Django (DEBUG, INFO, WARNING, ERROR, CRITICAL)."),
+        logFormat: oneOf(LOG_FORMATS, "text", "Console log format of Bots and Django: text, or json (one object per line; engine lines carry the run's report id as run_id)."),
         superuserName: text(
             "admin",
             "Bots web UI superuser created by db-init when missing (never reset afterwards).",
@@ -428,6 +465,11 @@ export const rawConfigSchema = z
     .strict();
 
 export type RawConfig = z.output<typeof rawConfigSchema>;
+
+/** Keys renamed in a release: the old name is still read, with a warning, until `until`. */
+export const RENAMED_KEYS: Readonly<Record<string, { to: string; until: string }>> = {
+    dirmonitorEnabled: { to: "workerEnabled", until: "0.3.0" },
+};
 
 export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey, boolean>>): { key: string; message: string }[] {
     const issues: { key: string; message: string }[] = [];
@@ -451,37 +493,8 @@ export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey
     if (c.imageMode === "build" && c.botsSource === "context" && c.botsSourceDir === "") {
         add("botsSourceDir", "is required when botsSource is context in build mode: the local Bots source tree");
     }
-    if (c.imageMode === "build" && c.botsSource === "context" && c.botsSourceDir !== "") {
-        for (const problem of checkBotsSource(path.resolve(c.botsSourceDir))) {
-            add("botsSourceDir", problem);
-        }
-    }
     if (c.botsPlugins.length > 0 && (c.imageMode !== "build" || c.botsSource !== "context")) {
         add("botsPlugins", "needs imageMode build and botsSource context: plugins are baked into a Bots 4 image built from a source tree (an existing image carries its own)");
-    } else if (c.botsPlugins.length > 0) {
-        const dirs = c.botsPlugins.map((d) => path.resolve(d));
-        const names = dirs.map((d) => path.basename(d));
-        const dup = names.find((n, i) => names.indexOf(n) !== i);
-        if (dup) {
-            add("botsPlugins", `two plugin folders are named "${dup}": a plugin is installed under its folder name, which must be unique`);
-        }
-        let readable = true;
-        for (const dir of dirs) {
-            try {
-                pluginRoutes(dir);
-            } catch (e) {
-                readable = false;
-                add("botsPlugins", e instanceof BuildInputError ? e.message : String(e));
-            }
-        }
-        if (readable) {
-            for (const problem of [...checkRouteOwners(dirs), ...checkPluginFiles(dirs)]) {
-                add("botsPlugins", problem);
-            }
-            for (const problem of checkActivateRoutes(dirs, c.botsActivateRoutes)) {
-                add("botsActivateRoutes", problem);
-            }
-        }
     }
     if (c.fileExchangeRules.length > 0) {
         const { issues: ruleIssues, rules } = parseRules(c.fileExchangeRules);
@@ -545,6 +558,14 @@ export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey
         if (parseMemory(r[`${comp}MemoryRequest`])! > parseMemory(r[`${comp}MemoryLimit`])!) {
             add(`${comp}MemoryRequest`, `must not exceed ${comp}MemoryLimit (${r[`${comp}MemoryLimit`]})`);
         }
+    }
+    for (const key of ["metricsServiceMonitor", "metricsPrometheusRule"] as const) {
+        if (c[key] && !c.metricsEnabled) {
+            add(key, "needs metricsEnabled: true (there is nothing to scrape or alert on without the metrics port)");
+        }
+    }
+    if (c.metricsServiceMonitor && c.networkPolicyEnabled && c.metricsScrapeNamespaces.length === 0) {
+        add("metricsScrapeNamespaces", "must name Prometheus's namespace when metricsServiceMonitor and networkPolicyEnabled are true: the NetworkPolicies would drop its scrapes");
     }
     if (c.production) {
         const rail = (key: string, rule: string, message: string) => add(key, `${message} [${rule}]`);

@@ -1,12 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ChannelCredentials, parseChannelCredentials } from "./channel-credentials";
+import { longestGapSeconds } from "./cron";
 import { controlCharacter } from "./django-rules";
 import { ExchangeRule, isS3, parseRules } from "./file-exchange-rules";
 import { dns1123Label } from "./k8s-rules";
 import { KubeconfigView, kubeContextProblem, kubeconfigProblem, readKubeconfig } from "./kubeconfig";
+import { sourceIssues } from "./source-checks";
 import {
     RawConfig,
-    RESOURCE_COMPONENTS,
+    RENAMED_KEYS,
     ResourceComponent,
     SECRET_KEYS,
     SecretKey,
@@ -82,9 +84,37 @@ export interface DatabaseConfig {
     existingSecret?: { name: string; key: string };
 }
 
+/** Prometheus metrics of Bots' run data, and what the stack adds for a Prometheus Operator and Grafana. */
+export interface MetricsConfig {
+    /** ServiceMonitor: scrape interval and its labels. */
+    serviceMonitor?: { interval: string; labels: Record<string, string> };
+    /** PrometheusRule: its labels and the alert thresholds. */
+    prometheusRule?: { labels: Record<string, string>; thresholds: AlertThresholds };
+    /** Grafana dashboard ConfigMap: the sidecar's label. */
+    dashboard?: { label: Record<string, string> };
+    /** Namespaces allowed to reach the metrics port when NetworkPolicies are on. */
+    scrapeNamespaces: string[];
+}
+
+/** When the alerts fire. */
+export interface AlertThresholds {
+    /** No engine run without errors started for this long (seconds): N engine schedule periods. */
+    noCleanRunSeconds: number;
+    /** A file has waited this long in an inbox (seconds). */
+    inboxFileAgeSeconds: number;
+    /** New files with errors within this window (minutes). */
+    filesWithErrorsWindowMinutes: number;
+    /** Data volume fuller than this (0-1). */
+    dataVolumeUsedRatio: number;
+    /** Web down for this long (minutes). */
+    webDownMinutes: number;
+}
+
 export interface AppConfig {
     project: string;
     stack: string;
+    /** What the operator should change in the stack config, though it is accepted (renamed keys). */
+    warnings: string[];
     kubernetes: {
         context: string;
         kubeconfig?: string;
@@ -116,6 +146,8 @@ export interface AppConfig {
     init: { activeDeadlineSeconds: number; backoffLimit: number; timeoutMinutes: number; resources: Resources };
     ingress?: { host: string; className?: string; tlsSecret?: string; clusterIssuer?: string };
     networkPolicy?: { ingressNamespaces: string[]; egressCidrs: string[] };
+    /** Undefined when metricsEnabled is false. */
+    metrics?: MetricsConfig;
     database: DatabaseConfig;
     /** The file exchange (fileExchangeRules), when it has rules. */
     fileExchange?: {
@@ -139,6 +171,7 @@ export interface AppConfig {
         csrfTrustedOrigins: string[];
         debug: boolean;
         logLevel: string;
+        logFormat: "text" | "json";
         existingConfigSecret?: string;
         superuser: { name: string; email: string; password?: pulumi.Output<string> };
         djangoSecretKey?: pulumi.Output<string>;
@@ -202,9 +235,29 @@ const show = (v: string | undefined) => (v === undefined ? "(unset)" : JSON.stri
 
 /** Validates a stack's config and builds the typed AppConfig, or throws ConfigError naming each bad key. */
 export function parseConfig(input: StackConfigInput): AppConfig {
-    const { project, stack, values, secretKeys } = input;
+    const { project, stack, secretKeys } = input;
     const issues: string[] = [];
+    const warnings: string[] = [];
     const full = (key: string) => `${project}:${key}`;
+
+    const values = { ...input.values };
+    // The name the operator wrote, for keys given by their old name: errors name what was set.
+    const writtenAs: Record<string, string> = {};
+    for (const [old, { to, until }] of Object.entries(RENAMED_KEYS)) {
+        if (!(old in values)) {
+            continue;
+        }
+        if (to in values) {
+            issues.push(`${full(old)} = ${show(values[old])}: renamed ${to}, which is set too; remove it (pulumi config rm ${old})`);
+        } else {
+            values[to] = values[old];
+            writtenAs[to] = `${old} (renamed ${to})`;
+            warnings.push(
+                `${full(old)} is renamed ${to} and is read until ${until}: pulumi config set ${to} ${values[old]} && pulumi config rm ${old}`,
+            );
+        }
+        delete values[old];
+    }
 
     const secretValues: Partial<Record<SecretKey, string>> = {};
     // Set at all, even in plain text (which is refused once, below): cross-field rules must not
@@ -240,12 +293,12 @@ export function parseConfig(input: StackConfigInput): AppConfig {
                 continue;
             }
             const key = String(issue.path[0]);
-            issues.push(`${full(key)} = ${show(plain[key])}: ${issue.message}`);
+            issues.push(`${full(writtenAs[key] ?? key)} = ${show(plain[key])}: ${issue.message}`);
         }
         throw new ConfigError(issues, stack);
     }
     const c = parsed.data;
-    for (const { key, message } of crossFieldIssues(c, given)) {
+    for (const { key, message } of [...crossFieldIssues(c, given), ...sourceIssues(c)]) {
         const value = (SECRET_KEYS as readonly string[]).includes(key) ? "(secret)" : show(plain[key]);
         issues.push(`${full(key)} = ${value}: ${message}`);
     }
@@ -269,7 +322,7 @@ export function parseConfig(input: StackConfigInput): AppConfig {
     if (issues.length > 0) {
         throw new ConfigError(issues, stack);
     }
-    const app = toAppConfig(c, project, stack, secretValues);
+    const app: AppConfig = { ...toAppConfig(c, project, stack, secretValues), warnings };
     if (channels && Object.keys(channels.entries).length > 0) {
         app.channelCredentials = { json: pulumi.secret(JSON.stringify(channels.entries)), keyChannels: channels.keyChannels };
     }
@@ -301,7 +354,7 @@ export function parseImageReference(ref: string): ImageReference {
     };
 }
 
-function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Record<SecretKey, string>>): AppConfig {
+function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Record<SecretKey, string>>): Omit<AppConfig, "warnings"> {
     const reference = c.imageMode === "existing" ? parseImageReference(c.imageRef) : undefined;
     const repository = reference ? reference.repository : c.imageRepository;
     const namespace = c.namespace;
@@ -357,7 +410,7 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
         },
         web: { replicas: c.webReplicas, resources: resourcesOf(c, "web") },
         worker: {
-            enabled: c.dirmonitorEnabled,
+            enabled: c.workerEnabled,
             jobqueueResources: resourcesOf(c, "jobqueue"),
             dirmonitorResources: resourcesOf(c, "dirmonitor"),
             terminationGraceSeconds: c.workerTerminationGraceSeconds,
@@ -394,6 +447,7 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
         networkPolicy: c.networkPolicyEnabled
             ? { ingressNamespaces: c.networkPolicyIngressNamespaces, egressCidrs: c.networkPolicyEgressCidrs }
             : undefined,
+        metrics: metricsConfig(c),
         fileExchange: fileExchangeOf(c, s),
         database: {
             engine: c.databaseEngine,
@@ -414,6 +468,7 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
             csrfTrustedOrigins: [...new Set(origins)],
             debug: c.debug,
             logLevel: c.logLevel,
+            logFormat: c.logFormat,
             existingConfigSecret: orUndefined(c.existingConfigSecret),
             superuser: { name: c.superuserName, email: c.superuserEmail, password: secret(s.superuserPassword) },
             djangoSecretKey: secret(s.djangoSecretKey),
@@ -452,6 +507,31 @@ function fileExchangeOf(c: RawConfig, s: Partial<Record<SecretKey, string>>): Ap
     };
 }
 
+/** The metrics keys as one object (undefined when the metrics port is off). */
+function metricsConfig(c: RawConfig): MetricsConfig | undefined {
+    if (!c.metricsEnabled) {
+        return undefined;
+    }
+    const labelsOf = (pairs: string[]) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]));
+    return {
+        serviceMonitor: c.metricsServiceMonitor ? { interval: c.metricsScrapeInterval, labels: labelsOf(c.metricsMonitorLabels) } : undefined,
+        prometheusRule: c.metricsPrometheusRule
+            ? {
+                  labels: labelsOf(c.metricsMonitorLabels),
+                  thresholds: {
+                      noCleanRunSeconds: c.alertNoCleanRunPeriods * longestGapSeconds(c.engineSchedule),
+                      inboxFileAgeSeconds: c.alertInboxFileAgeMinutes * 60,
+                      filesWithErrorsWindowMinutes: c.alertFilesWithErrorsWindowMinutes,
+                      dataVolumeUsedRatio: c.alertDataVolumeUsedPercent / 100,
+                      webDownMinutes: c.alertWebDownMinutes,
+                  },
+              }
+            : undefined,
+        dashboard: c.metricsDashboard ? { label: labelsOf([c.metricsDashboardLabel]) } : undefined,
+        scrapeNamespaces: c.metricsScrapeNamespaces,
+    };
+}
+
 /** Whether the engine handed this key over as a secret (the SDK marks its own helper internal). */
 function isConfigSecret(fullKey: string): boolean {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -478,5 +558,3 @@ export function loadConfig(): AppConfig {
     const kubeconfig = readKubeconfig(values.kubeconfig ?? "");
     return parseConfig({ project, stack: pulumi.getStack(), values, secretKeys, kubeconfig });
 }
-
-export { RESOURCE_COMPONENTS };

@@ -46,7 +46,7 @@ IMAGE_B="$(bash hack/cluster/load-image.sh "$image-b" registry.example.com/edi/b
 # A scratch project: Pulumi.<stack>.yaml is written there, never into the work tree.
 work="$(mktemp -d "${TMPDIR:-/tmp}/bots-ops-project.XXXXXX")"
 state="$(mktemp -d "${TMPDIR:-/tmp}/bots-ops-state.XXXXXX")"
-for f in Pulumi.yaml package.json tsconfig.json index.ts components node_modules policy docker; do
+for f in Pulumi.yaml package.json tsconfig.json index.ts components node_modules policy docker scripts; do
   ln -s "$ROOT/$f" "$work/$f"
 done
 cleanup() {
@@ -91,6 +91,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 web_image() { k -n "$NS" get deployment bots-web -o jsonpath='{.spec.template.spec.containers[0].image}'; }
 
 say "README.md, Adding a stack"
+run npm run --silent preflight
 run pulumi login "file://$state?metadata=skip"
 run export PULUMI_CONFIG_PASSPHRASE_FILE="$state/passphrase"
 run pulumi stack init "$STACK" --secrets-provider passphrase
@@ -124,7 +125,7 @@ if [ "$(printf '%s\n' "$pw" | wc -l)" != 1 ] || [ "${#pw}" != 24 ]; then
 fi
 
 say "docs/operations.md, Preview: the policy pack refuses unprotected data where it must be protected"
-printf '{ "data-volume-protected": { "protectedStacks": ["prod", "%s"] } }\n' "$STACK" >policy-config.json
+printf '{ "data-volume-protected": { "productionStacks": ["prod", "%s"] } }\n' "$STACK" >policy-config.json
 run cat policy-config.json
 # The one run in which the program unprotects the claim: an acknowledged data volume change.
 run pulumi config set storageClass fast-rwx

@@ -5,11 +5,10 @@
 #   ${BOTS_TOOLS_CACHE:-$HOME/.cache/bots-edi-deploy}/<tool>-<version>/bin
 # so changing a version here makes the next build-all.sh build it afresh.
 
-# Pulumi CLI. package.json pins @pulumi/pulumi 3.276.0; the Go module proxy
-# serves the .info/.mod of github.com/pulumi/pulumi/pkg/v3@v3.276.0 (and of
-# v3.275.x) but answers the .zip with "403 This module version is not
-# available". v3.274.1 is the newest whose source is served.
-BOTS_PULUMI_VERSION=3.274.1
+# Pulumi CLI, at the version package.json pins for @pulumi/pulumi (3.276.0). Its
+# source was first served by the Go module proxy in December 2026 (before, the
+# .zip answered "403 This module version is not available" and 3.274.1 stood in).
+BOTS_PULUMI_VERSION=3.276.0
 
 # pulumi-language-nodejs: upstream's module is not served at any version, so this
 # repo carries a small host (hack/tools/go/langhost-nodejs) built against

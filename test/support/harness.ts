@@ -5,7 +5,7 @@ import { parse } from "yaml";
 import { createApp } from "../../components/bots-app";
 import { AppConfig, parseConfig } from "../../components/config/config";
 import { KubeconfigView } from "../../components/config/kubeconfig";
-import { DataVolumeSpec } from "../../components/kubernetes/data-volume-guard";
+import { DataVolumeSpec } from "../../components/guards/data-volume-guard";
 import { PROJECT, Recorded, invokes, previousOutputs, recorded, useMocks } from "./mocks";
 
 export const REPO = path.resolve(__dirname, "..", "..");
@@ -186,4 +186,20 @@ export function podSpecs(run: StackRun): { owner: string; spec: any }[] { // esl
         ...ofType(run, T.job).map((j) => ({ owner: "db-init", spec: j.inputs.spec.template.spec })),
         ...ofType(run, T.cronJob).map((c) => ({ owner: c.inputs.metadata.name, spec: c.inputs.spec.jobTemplate.spec.template.spec })),
     ];
+}
+
+/** The warnings the program logs (pulumi.log.warn) while fn runs the stack(s). */
+export async function warningsOf(fn: () => Promise<unknown>): Promise<string[]> {
+    const seen: string[] = [];
+    const log = pulumi.log as unknown as { warn: (msg: string) => Promise<void> };
+    const original = log.warn;
+    log.warn = async (msg: string) => {
+        seen.push(msg);
+    };
+    try {
+        await fn();
+        return seen;
+    } finally {
+        log.warn = original;
+    }
 }

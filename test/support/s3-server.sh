@@ -15,7 +15,9 @@
 # Environment: BOTS_S3_PORT (S3 port, default 18333; the next 7 ports are its own internal ones),
 # BOTS_S3_BIND (address to listen on, default 127.0.0.1; give the host's address on the real
 # node's link so pods reach it), BOTS_S3_DIR (default /var/tmp/bots-s3-$BOTS_S3_PORT).
-# Nothing leaves the machine: telemetry, the admin UI, WebDAV, Iceberg and Lance are off.
+# Nothing leaves the machine: telemetry, the admin UI, WebDAV, Iceberg and Lance are off. Volumes
+# (files that grow as objects arrive, each bucket its own) are capped at 512 MB and counted, not
+# sized from the free disk, so a bucket gets one even on a nearly full disk.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -82,6 +84,7 @@ EOF
     -master.port.grpc=$((PORT + 4)) -volume.port.grpc=$((PORT + 5)) -filer.port.grpc=$((PORT + 6)) \
     -s3.port.grpc=$((PORT + 7)) -s3.port.iceberg=0 -s3.port.lance=0 \
     -s3.config="$DIR/s3.json" -webdav=false -admin.ui=false -master.telemetry=false \
+    -master.volumeSizeLimitMB=512 -volume.max=64 \
     >"$LOG" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
   for i in $(seq 1 120); do
