@@ -85,7 +85,7 @@ describe("e2e: a Bots sftp channel whose password comes from the stack's secrets
             [`${PROJECT}:botsSource`]: { value: "context" },
             [`${PROJECT}:databaseEngine`]: { value: "sqlite" },
             [`${PROJECT}:engineSuspend`]: { value: "true" },
-            [`${PROJECT}:dirmonitorEnabled`]: { value: "false" },
+            [`${PROJECT}:workerEnabled`]: { value: "false" },
         });
         await stack.setConfig(`${PROJECT}:botsActivateRoutes[0]`, { value: "myfirstroute" }, true);
         for (const key of ["storageClass", "databaseHost", "databaseName", "databaseUser", "databaseExistingSecret", "ingressHost", "ingressClassName", "ingressTlsSecret", "ingressClusterIssuer"]) {

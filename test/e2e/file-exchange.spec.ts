@@ -96,7 +96,7 @@ describe("e2e: the file exchange on a real node (S3 in, Bots translates, S3 out)
             // and no directory monitor (it would start the route as soon as the exchange renames
             // the partner's files into the inbox, and the plugin's in-channel keeps what it reads).
             [`${PROJECT}:engineSuspend`]: { value: "true" },
-            [`${PROJECT}:dirmonitorEnabled`]: { value: "false" },
+            [`${PROJECT}:workerEnabled`]: { value: "false" },
             [`${PROJECT}:fileExchangeS3Endpoint`]: { value: s3.S3_ENDPOINT },
             [`${PROJECT}:fileExchangeS3AccessKey`]: { value: s3.S3_ACCESS_KEY, secret: true },
             [`${PROJECT}:fileExchangeS3SecretKey`]: { value: s3.S3_SECRET_KEY, secret: true },
