@@ -7,12 +7,14 @@ import { BotsImage } from "./image/bots-image";
 import { BotsNamespace } from "./kubernetes/namespace";
 import { BotsPodArgs, SecretFile } from "./kubernetes/bots-pod";
 import { BotsServiceAccount } from "./kubernetes/service-account";
+import { ChannelCredentialsSecret } from "./kubernetes/channel-credentials-secret";
 import { BotsWeb } from "./kubernetes/web";
 import { ConfigSecret, sha256 } from "./kubernetes/config-secret";
 import { CLAIM_NAME, DataVolume } from "./kubernetes/data-volume";
 import { ACK_KEY, DataVolumeSpec, GuardResult, PlannedVolume, guardDataVolume } from "./guards/data-volume-guard";
 import { DbInitJob } from "./kubernetes/db-init-job";
 import { EngineCronJob } from "./kubernetes/engine-cronjob";
+import { FileExchange } from "./kubernetes/file-exchange";
 import { BotsNetworkPolicy } from "./kubernetes/network-policy";
 import { WebIngress } from "./kubernetes/web-ingress";
 import { WorkerDeployment } from "./kubernetes/worker-deployment";
@@ -122,6 +124,14 @@ export class BotsApp extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        const channels = c.channelCredentials
+            ? new ChannelCredentialsSecret(
+                  `${name}-channel-credentials`,
+                  { namespace, labels: labels(env, "config"), json: c.channelCredentials.json, keyChannels: c.channelCredentials.keyChannels },
+                  { parent: this },
+              )
+            : undefined;
+
         /** The pod of a process kind: exactly the secret files it reads, and a checksum over them and the settings. */
         const podFor = (kind: keyof typeof SECRETS_READ): BotsPodArgs => {
             const secrets = SECRETS_READ[kind].map((n) => config.files[n]).filter((f): f is SecretFile => f !== undefined);
@@ -134,9 +144,12 @@ export class BotsApp extends pulumi.ComponentResource {
                 secrets,
                 claimName: data.claimName,
                 serviceAccountName: sa.name,
+                // init-db writes the channels' secrets into their rows; the engine reads only key files.
+                channelSecret: kind === "init" ? channels?.initMount : channels?.keyMount,
             };
         };
         const pod = podFor("service");
+        const channelSecrets = channels ? [channels.secret] : [];
 
         const init = new DbInitJob(
             `${name}-db-init`,
@@ -150,13 +163,14 @@ export class BotsApp extends pulumi.ComponentResource {
                 backoffLimit: c.init.backoffLimit,
                 timeoutMinutes: c.init.timeoutMinutes,
                 activateRoutes: c.bots.activateRoutes,
-                dependsOn: config.secrets,
+                channelCredentialsName: channels?.secretName,
+                dependsOn: [...config.secrets, ...channelSecrets],
             },
             { parent: this },
         );
         // The Secrets are named here, not read from their outputs (ConfigSecret says why): the
         // workloads wait for them explicitly.
-        const afterInit = [init.job, ...config.secrets];
+        const afterInit = [init.job, ...config.secrets, ...channelSecrets];
 
         const web = new BotsWeb(
             `${name}-web`,
@@ -202,6 +216,27 @@ export class BotsApp extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        const x = c.fileExchange;
+        if (x) {
+            new FileExchange(
+                `${name}-exchange`,
+                {
+                    namespace,
+                    botsEnv: env,
+                    rules: x.rules,
+                    s3: x.s3,
+                    timeZone: x.timeZone,
+                    image: image.ref,
+                    imagePullPolicy: c.image.pullPolicy,
+                    imagePullSecrets: c.image.pullSecrets,
+                    serviceAccountName: sa.name,
+                    claimName: data.claimName,
+                    jobTtlSeconds: x.jobTtlSeconds,
+                    resources: x.resources,
+                },
+                { parent: this },
+            );
+        }
         if (c.networkPolicy) {
             new BotsNetworkPolicy(`${name}-netpol`, { namespace, botsEnv: env, ...c.networkPolicy, metricsNamespaces: c.metrics?.scrapeNamespaces }, { parent: this });
         }

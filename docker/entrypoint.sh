@@ -2,7 +2,8 @@
 # Bots EDI container entrypoint. PID 1 is tini (ENTRYPOINT ["/usr/bin/tini","--",...]); every
 # service is exec'd so it receives SIGTERM directly. See docker/README.md for the contract.
 #
-#   webserver | engine [bots-engine args...] | jobqueueserver | dirmonitor | init-db | shell [cmd...]
+#   webserver | engine [bots-engine args...] | jobqueueserver | dirmonitor | init-db | exchange [args...]
+#   | shell [cmd...]
 set -Eeuo pipefail
 
 log() { printf 'bots-entrypoint: %s\n' "$*" >&2; }
@@ -21,6 +22,13 @@ if [[ -n "${CONFIG_DIR:-}" ]]; then
     BOTS_SOURCE_CONFIG_DIR="${CONFIG_DIR}"
 fi
 # PORT is honoured by bots-prepare-config ([webserver] port).
+
+# The file exchange moves files only: no Bots config, database or run dir, so none of the
+# preparation below.
+if [[ "${1:-}" == exchange ]]; then
+    shift
+    exec bots-exchange "$@"
+fi
 
 readonly BOTS_HOME="${BOTS_HOME:-/home/bots/.bots}"
 export BOTSENV="${BOTSENV:-default}"
@@ -64,6 +72,7 @@ usage: bots-entrypoint SERVICE [args...]
   jobqueueserver         XML-RPC job queue on localhost:[jobqueue] port (default 28082)
   dirmonitor             directory monitor (needs the job queue on localhost)
   init-db                create/complete the database schema and the superuser (idempotent)
+  exchange [args...]     run file-exchange rules once (bots-exchange; needs no Bots config)
   shell [cmd...]         bash (or cmd) with the runtime environment prepared
 USAGE
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { cronScheduleProblem } from "./cron";
+import { isS3, parseRules } from "./file-exchange-rules";
 import { allowedHost, emailAddress, senderAddress, serverHost } from "./django-rules";
 import { dns1123Label, dns1123Subdomain, ianaTimeZone, ingressHost, ownNamespace, secretDataKey } from "./k8s-rules";
 import { cidrProblem } from "./net";
@@ -25,13 +26,13 @@ export const LOG_FORMATS = ["text", "json"] as const;
 export type DeclaredType = "string" | "integer" | "boolean" | "array";
 
 /** What the docs generator needs of each key: its declared type and its one description. */
-export const keyDocs = z.registry<{ type: DeclaredType; description: string }>();
+export const keyDocs = z.registry<{ type: DeclaredType; description: string; items?: "string" | "object" }>();
 
 /** A rule: why a value is refused, or undefined. */
 type Rule = (s: string) => string | undefined;
 
-function describe<S extends z.ZodType>(schema: S, type: DeclaredType, description: string): S {
-    keyDocs.add(schema, { type, description });
+function describe<S extends z.ZodType>(schema: S, type: DeclaredType, description: string, items?: "object"): S {
+    keyDocs.add(schema, { type, description, ...(items ? { items } : {}) });
     return schema;
 }
 
@@ -104,6 +105,30 @@ const stringList = (def: string[], rule: Rule, description: string) =>
         description,
     );
 
+/** A JSON array of objects, each checked later as a whole (crossFieldIssues). */
+const objectList = (description: string) =>
+    describe(
+        z
+            .string()
+            .default("[]")
+            .transform((s, ctx) => {
+                let value: unknown;
+                try {
+                    value = JSON.parse(s);
+                } catch {
+                    value = undefined;
+                }
+                if (!Array.isArray(value) || value.some((v) => v === null || typeof v !== "object" || Array.isArray(v))) {
+                    ctx.addIssue({ code: "custom", message: "must be a list of objects (pulumi config set --path 'KEY[0].name' VALUE, or the list in the stack file)" });
+                    return z.NEVER;
+                }
+                return value as Record<string, unknown>[];
+            }),
+        "array",
+        description,
+        "object",
+    );
+
 const oneOf = <T extends readonly [string, ...string[]]>(values: T, def: T[number], description: string) =>
     describe(z.enum(values, { error: `must be one of: ${values.join(", ")}` }).default(def as never), "string", description);
 
@@ -147,12 +172,16 @@ export const SECRET_KEY_DOCS = {
     superuserPassword: "Password of the superuser db-init creates. Unset: generated (random).",
     djangoSecretKey: "Django SECRET_KEY. Unset: generated (random, 64 characters).",
     emailPassword: "SMTP password (with emailUser).",
+    fileExchangeS3AccessKey: "Access key of the file exchange's S3 endpoint (fileExchangeS3Endpoint); required when a rule uses S3.",
+    fileExchangeS3SecretKey: "Secret key of the file exchange's S3 endpoint; required when a rule uses S3.",
+    botsChannelCredentials:
+        "Secrets of Bots channels, by channel id: an object {\"<channel id>\": {\"password\": ..., \"privateKey\": ...}} (set each with `pulumi config set --secret --path 'botsChannelCredentials.<id>.password'`). In build mode each id must be a channel of botsPlugins and privateKey (PEM RSA) is for sftp channels only; with an existing image the init Job refuses a channel its database lacks. The init Job writes them into the channel rows on every run (docs/files.md).",
 } as const;
 export type SecretKey = keyof typeof SECRET_KEY_DOCS;
 export const SECRET_KEYS = Object.keys(SECRET_KEY_DOCS) as SecretKey[];
 
 /** The components that get their own requests/limits keys (`<component>CpuRequest`, ...). */
-export const RESOURCE_COMPONENTS = ["web", "engine", "jobqueue", "dirmonitor", "init"] as const;
+export const RESOURCE_COMPONENTS = ["web", "engine", "jobqueue", "dirmonitor", "init", "exchange"] as const;
 export type ResourceComponent = (typeof RESOURCE_COMPONENTS)[number];
 
 const KUBE_CONTEXT = "kubeconfig context this stack deploys to. Required: the current kubectl context is never used; it must exist in the kubeconfig the provider reads.";
@@ -313,6 +342,19 @@ export const rawConfigSchema = z
         initTimeoutMinutes: integer(25, 1, 240, "How long `pulumi up` waits for the db-init Job before it reports failure."),
         ...resources("init", "the db-init container", { cpuRequest: "100m", memoryRequest: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" }),
 
+        // File exchange (docs/files.md)
+        fileExchangeRules: objectList(
+            "File-exchange rules, one CronJob each (bots-exchange-<name>, never two runs at once): {name, from, to, pattern, afterCopy, archiveTo, schedule, minAgeSeconds, settleSeconds, emptyFiles, maxFiles}. from/to/archiveTo: s3://bucket/prefix or a path inside the Bots environment; afterCopy: delete (default), archive or keep. Empty: no file exchange. Needs botsSource context. Fields and defaults: docs/files.md.",
+        ),
+        fileExchangeS3Endpoint: text(
+            "",
+            "S3 endpoint of the file exchange's s3:// locations (http(s)://host[:port], path-style addressing); credentials in the secrets fileExchangeS3AccessKey and fileExchangeS3SecretKey.",
+            regex(/^https?:\/\/[^\s/]+\/?$/, "must be an endpoint URL such as https://s3.example.com or http://minio.storage:9000 (no path)"),
+            { optional: true },
+        ),
+        fileExchangeS3Region: text("us-east-1", "Region the file exchange signs its S3 requests for (MinIO and most S3-compatible stores: us-east-1).", regex(/^[a-z0-9-]{1,32}$/, "must be a region name such as us-east-1")),
+        ...resources("exchange", "a file-exchange run", { cpuRequest: "50m", memoryRequest: "128Mi", cpuLimit: "1", memoryLimit: "512Mi" }),
+
         // Ingress
         ingressHost: text("", "Host name of the web UI's Ingress: a DNS name (optional leading *.), not an IP. Empty: no Ingress.", ingressHost, { optional: true }),
         ingressClassName: text("", "IngressClass of the Ingress (DNS-1123 subdomain). Empty: the cluster default.", dns1123Subdomain, { optional: true }),
@@ -453,6 +495,22 @@ export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey
     }
     if (c.botsPlugins.length > 0 && (c.imageMode !== "build" || c.botsSource !== "context")) {
         add("botsPlugins", "needs imageMode build and botsSource context: plugins are baked into a Bots 4 image built from a source tree (an existing image carries its own)");
+    }
+    if (c.fileExchangeRules.length > 0) {
+        const { issues: ruleIssues, rules } = parseRules(c.fileExchangeRules);
+        ruleIssues.forEach((m) => add("fileExchangeRules", m));
+        if (c.botsSource !== "context") {
+            add("fileExchangeRules", "needs botsSource context: the mover (bots-exchange) and its S3 client are in the Bots 4 image");
+        }
+        const s3 = rules.filter((r) => [r.from, r.to, r.archiveTo ?? ""].some(isS3)).map((r) => r.name);
+        if (s3.length > 0 && c.fileExchangeS3Endpoint === "") {
+            add("fileExchangeS3Endpoint", `is required: rules ${s3.join(", ")} use s3:// locations`);
+        }
+        for (const key of ["fileExchangeS3AccessKey", "fileExchangeS3SecretKey"] as const) {
+            if (s3.length > 0 && !secrets[key]) {
+                add(key, `is required (as a secret): rules ${s3.join(", ")} use s3:// locations`);
+            }
+        }
     }
     if (secrets.registryPassword && c.registryUsername === "") {
         add("registryUsername", "is required when registryPassword is set");

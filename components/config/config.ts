@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ChannelCredentials, parseChannelCredentials } from "./channel-credentials";
 import { longestGapSeconds } from "./cron";
 import { controlCharacter } from "./django-rules";
+import { ExchangeRule, isS3, parseRules } from "./file-exchange-rules";
 import { dns1123Label } from "./k8s-rules";
 import { KubeconfigView, kubeContextProblem, kubeconfigProblem, readKubeconfig } from "./kubeconfig";
 import { sourceIssues } from "./source-checks";
@@ -147,6 +149,19 @@ export interface AppConfig {
     /** Undefined when metricsEnabled is false. */
     metrics?: MetricsConfig;
     database: DatabaseConfig;
+    /** The file exchange (fileExchangeRules), when it has rules. */
+    fileExchange?: {
+        rules: ExchangeRule[];
+        /** The S3 endpoint and its credentials, when a rule uses S3. */
+        s3?: { endpoint: string; region: string; accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
+        /** Time zone of the rules' schedules (engineTimeZone). */
+        timeZone: string;
+        resources: Resources;
+        /** Seconds a finished run's Job is kept (engineJobTtlSeconds). */
+        jobTtlSeconds: number;
+    };
+    /** botsChannelCredentials, when it names any channel: the entries as one secret JSON, and which channels carry a key file. */
+    channelCredentials?: { json: pulumi.Output<string>; keyChannels: string[] };
     bots: {
         env: string;
         /** Route ids the init Job activates among the plugins' routes (BOTS_ACTIVATE_ROUTES). */
@@ -298,10 +313,20 @@ export function parseConfig(input: StackConfigInput): AppConfig {
     if (contextProblem) {
         issues.push(`${full("kubeContext")} = ${show(c.kubeContext)}: ${contextProblem}`);
     }
+    let channels: ChannelCredentials | undefined;
+    if (secretValues.botsChannelCredentials !== undefined) {
+        const parsedChannels = parseChannelCredentials(secretValues.botsChannelCredentials, c.botsPlugins, c.imageMode === "build");
+        issues.push(...parsedChannels.issues.map((m) => `${full("botsChannelCredentials")} = (secret): ${m}`));
+        channels = parsedChannels.value;
+    }
     if (issues.length > 0) {
         throw new ConfigError(issues, stack);
     }
-    return { ...toAppConfig(c, project, stack, secretValues), warnings };
+    const app: AppConfig = { ...toAppConfig(c, project, stack, secretValues), warnings };
+    if (channels && Object.keys(channels.entries).length > 0) {
+        app.channelCredentials = { json: pulumi.secret(JSON.stringify(channels.entries)), keyChannels: channels.keyChannels };
+    }
+    return app;
 }
 
 function resourcesOf(c: RawConfig, component: ResourceComponent): Resources {
@@ -423,6 +448,7 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
             ? { ingressNamespaces: c.networkPolicyIngressNamespaces, egressCidrs: c.networkPolicyEgressCidrs }
             : undefined,
         metrics: metricsConfig(c),
+        fileExchange: fileExchangeOf(c, s),
         database: {
             engine: c.databaseEngine,
             host: c.databaseHost,
@@ -456,6 +482,28 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
                 adminEmail: c.adminEmail,
             },
         },
+    };
+}
+
+function fileExchangeOf(c: RawConfig, s: Partial<Record<SecretKey, string>>): AppConfig["fileExchange"] {
+    if (c.fileExchangeRules.length === 0) {
+        return undefined;
+    }
+    const rules = parseRules(c.fileExchangeRules).rules;
+    const usesS3 = rules.some((r) => [r.from, r.to, r.archiveTo ?? ""].some(isS3));
+    return {
+        rules,
+        s3: usesS3
+            ? {
+                  endpoint: c.fileExchangeS3Endpoint.replace(/\/$/, ""),
+                  region: c.fileExchangeS3Region,
+                  accessKey: secret(s.fileExchangeS3AccessKey)!,
+                  secretKey: secret(s.fileExchangeS3SecretKey)!,
+              }
+            : undefined,
+        timeZone: c.engineTimeZone,
+        resources: resourcesOf(c, "exchange"),
+        jobTtlSeconds: c.engineJobTtlSeconds,
     };
 }
 

@@ -50,6 +50,23 @@ export function pluginRoutes(dir: string): string[] {
     return [...new Set((parsed.plugins.routes ?? []).map((r) => String(r.idroute)))].sort();
 }
 
+/** A channel a plugin folder's botsindex.json defines: its id and type (file, sftp, ftp, ...). */
+export interface PluginChannel {
+    id: string;
+    type: string;
+    /** The folder's base name: the plugin it comes from. */
+    plugin: string;
+}
+
+/** The channels of a plugin folder's botsindex.json (Bots writes them under "channel"); throws BuildInputError naming the folder. */
+export function pluginChannels(dir: string): PluginChannel[] {
+    pluginRoutes(dir);
+    const parsed = JSON.parse(fs.readFileSync(path.join(dir, "botsindex.json"), "utf8")) as { plugins: { channel?: { idchannel?: string; type?: string }[] } };
+    return (parsed.plugins.channel ?? [])
+        .map((ch) => ({ id: String(ch.idchannel), type: String(ch.type ?? ""), plugin: path.basename(dir) }))
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 /** Errors for route ids that two of the plugin folders define (Bots' reader would let the later overwrite the earlier). */
 export function checkRouteOwners(pluginDirs: string[]): string[] {
     const owners = new Map<string, string[]>();

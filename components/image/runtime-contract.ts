@@ -98,3 +98,21 @@ export const ACTIVATE_ROUTES_ENV = "BOTS_ACTIVATE_ROUTES";
 
 /** Files of the config Secret, mounted at CONFIG_MOUNT. */
 export const CONFIG_FILES = ["bots.ini", "settings.py"] as const;
+
+/**
+ * Where the channel credentials Secret (botsChannelCredentials) is mounted, read-only: the init
+ * Job reads CHANNEL_CREDENTIALS_FILE (named by CHANNEL_CREDENTIALS_ENV) and writes the values into
+ * Bots' channel rows; the pods that run the engine see only the private keys, one file per channel.
+ */
+export const CHANNEL_SECRETS_MOUNT = "/run/secrets/bots-channels";
+/** JSON: channel id -> {password?, keyfile?} (keyfile: the key's path under CHANNEL_SECRETS_MOUNT). */
+export const CHANNEL_CREDENTIALS_FILE = "credentials.json";
+export const CHANNEL_CREDENTIALS_ENV = "BOTS_CHANNEL_CREDENTIALS_FILE";
+/** The file a channel's private key is mounted as. */
+export const channelKeyFile = (channelId: string): string => `channel-${channelId}.key`;
+
+/** bots-exchange (the file exchange's mover): where its rules file is mounted, and its name. */
+export const EXCHANGE_CONFIG_MOUNT = "/etc/bots-exchange";
+export const EXCHANGE_RULES_FILE = "rules.json";
+/** Where the file exchange's S3 credentials are mounted, one file each. */
+export const EXCHANGE_SECRETS_MOUNT = "/run/secrets/bots-exchange";

@@ -3,6 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     BOTS_DATA_ROOT,
     BOTS_UID,
+    CHANNEL_CREDENTIALS_ENV,
+    CHANNEL_CREDENTIALS_FILE,
+    CHANNEL_SECRETS_MOUNT,
     CONFIG_ENV_KEYS,
     CONFIG_FILES,
     CONFIG_MOUNT,
@@ -27,6 +30,14 @@ export interface SecretFile {
     key: string;
 }
 
+/** Files of the channel credentials Secret a workload mounts at CHANNEL_SECRETS_MOUNT. */
+export interface ChannelSecretMount {
+    /** The Secret (ChannelCredentialsSecret). */
+    secretName: pulumi.Input<string>;
+    /** Its keys mounted, each as a file of the same name. */
+    keys: string[];
+}
+
 /** What a Bots pod is made of: image, config, secrets, data volume, identity. Built per workload by BotsApp. */
 export interface BotsPodArgs {
     /** Image by digest (repo@sha256:...). */
@@ -45,6 +56,8 @@ export interface BotsPodArgs {
     claimName: pulumi.Input<string>;
     /** ServiceAccount the pods run as (its token is never mounted). */
     serviceAccountName: pulumi.Input<string>;
+    /** Channel credentials this workload reads (botsChannelCredentials); absent: none mounted. */
+    channelSecret?: ChannelSecretMount;
 }
 
 export const POD_SECURITY_CONTEXT: k8s.types.input.core.v1.PodSecurityContext = {
@@ -84,6 +97,9 @@ function env(p: BotsPodArgs): k8s.types.input.core.v1.EnvVar[] {
             valueFrom: { secretKeyRef: { name: p.configSecretName, key, optional: !required } },
         })),
         ...p.secrets.map((s) => ({ name: fileVariable(s.name), value: `${SECRETS_MOUNT}/${SECRET_FILES[s.name]}` })),
+        ...(p.channelSecret?.keys.includes(CHANNEL_CREDENTIALS_FILE)
+            ? [{ name: CHANNEL_CREDENTIALS_ENV, value: `${CHANNEL_SECRETS_MOUNT}/${CHANNEL_CREDENTIALS_FILE}` }]
+            : []),
     ];
 }
 
@@ -103,7 +119,7 @@ export function botsContainer(
         env: env(p),
         resources,
         securityContext: CONTAINER_SECURITY_CONTEXT,
-        volumeMounts: VOLUME_MOUNTS,
+        volumeMounts: p.channelSecret ? [...VOLUME_MOUNTS, { name: "channel-secrets", mountPath: CHANNEL_SECRETS_MOUNT, readOnly: true }] : VOLUME_MOUNTS,
         ...extra,
     };
 }
@@ -136,6 +152,14 @@ export function botsPodSpec(p: BotsPodArgs, containers: Container[], extra: Part
             },
             { name: "run", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
             { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+            ...(p.channelSecret
+                ? [
+                      {
+                          name: "channel-secrets",
+                          secret: { secretName: p.channelSecret.secretName, defaultMode: 0o440, items: p.channelSecret.keys.map((k) => ({ key: k, path: k })) },
+                      },
+                  ]
+                : []),
         ],
         ...extra,
     };

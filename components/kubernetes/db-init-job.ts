@@ -24,6 +24,11 @@ export interface DbInitJobArgs {
     timeoutMinutes: number;
     /** Route ids init-db activates among the baked plugins' routes (BOTS_ACTIVATE_ROUTES). */
     activateRoutes: string[];
+    /**
+     * Name of the channel credentials Secret the pod mounts (an HMAC of its content): part of the
+     * Job's name, so a rotation runs a new Job that writes the new values into the channel rows.
+     */
+    channelCredentialsName?: pulumi.Input<string>;
     /** What must exist before the Job runs: the Secrets its pod mounts. */
     dependsOn: pulumi.Resource[];
 }
@@ -47,9 +52,13 @@ export class DbInitJob extends pulumi.ComponentResource {
         super("bots:k8s:DbInitJob", name, {}, opts);
         const routes = args.activateRoutes.join(",");
         // The routes are part of the name only when set, so stacks without plugins keep their Job.
+        // Likewise the channel credentials (by their Secret's keyed name): stacks without them keep their Job.
         const jobName = pulumi
-            .all([args.pod.image, args.settingsChecksum])
-            .apply(([image, checksum]) => `bots-db-init-${sha256(`${image}\n${checksum}${routes ? `\n${routes}` : ""}`).slice(0, 10)}`);
+            .all([args.pod.image, args.settingsChecksum, args.channelCredentialsName ?? ""])
+            .apply(
+                ([image, checksum, channels]) =>
+                    `bots-db-init-${sha256(`${image}\n${checksum}${routes ? `\n${routes}` : ""}${channels ? `\nchannels ${channels}` : ""}`).slice(0, 10)}`,
+            );
         const container = botsContainer(args.pod, "db-init", ["init-db"], args.resources);
         if (routes) {
             container.env = [...(container.env as k8s.types.input.core.v1.EnvVar[]), { name: ACTIVATE_ROUTES_ENV, value: routes }];

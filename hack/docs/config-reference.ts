@@ -15,6 +15,8 @@ export const END = "<!-- END config-reference -->";
 interface Key {
     key: string;
     type: string;
+    /** Type of an array's items (string unless said). */
+    items?: string;
     description: string;
     /** The default the program applies, as Pulumi.yaml declares it; undefined when the key is required. */
     default?: unknown;
@@ -44,7 +46,7 @@ export function configBlock(): string {
     for (const k of keys()) {
         lines.push(`  ${k.key}:`, `    type: ${k.type}`);
         if (k.type === "array") {
-            lines.push("    items:", "      type: string");
+            lines.push("    items:", `      type: ${k.items ?? "string"}`);
         }
         lines.push(`    description: ${JSON.stringify(k.description)}`);
         if (k.default !== undefined) {

@@ -5,8 +5,8 @@
 # ../shared/upstream/bots-plugins baked in, built with `npm run image:build` (the image tier's
 # build, so its layer cache makes this quick) and tagged TAG (default bots-node-test:e2e).
 # BOTS_E2E_PLUGIN=none builds the same Bots without a plugin (the image a migrated installation
-# starts on: its configuration is in its database already). Prints the local image reference on
-# the last line.
+# starts on: its configuration is in its database already); BOTS_E2E_PLUGIN_DIR bakes that plugin
+# folder instead of demo/my_first_plugin. Prints the local image reference on the last line.
 #   bash test/e2e/image.sh [TAG]
 set -euo pipefail
 
@@ -16,7 +16,7 @@ tag="${1:-bots-node-test:e2e}"
 base="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-amd64}"
 shared="$(cd "$ROOT/.." && pwd)/shared/upstream"
 bots_source="${BOTS_E2E_BOTS_SOURCE:-$shared/bots}"
-plugin="$shared/bots-plugins/demo/my_first_plugin"
+plugin="${BOTS_E2E_PLUGIN_DIR:-$shared/bots-plugins/demo/my_first_plugin}"
 plugin_args=(--plugin "$plugin")
 if [ "${BOTS_E2E_PLUGIN:-}" = none ]; then
   plugin_args=()

@@ -24,16 +24,22 @@ export function botsTree(version: string): string {
 /**
  * A Bots plugin folder named `name` whose botsindex.json defines these routes (index omitted when
  * routes is undefined), with usersys/grammars/edifact/ORDERS.py and `files` (path in the folder ->
- * content).
+ * content) and these channels (id and type).
  */
-export function pluginDir(name: string, routes: string[] | undefined, files: Record<string, string> = {}): string {
+export function pluginDir(name: string, routes: string[] | undefined, files: Record<string, string> = {}, channels: { id: string; type: string }[] = []): string {
     const dir = path.join(tmp("bots-plugin-"), name);
     for (const [rel, content] of Object.entries({ "usersys/grammars/edifact/ORDERS.py": "structure = []\n", ...files })) {
         fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
         fs.writeFileSync(path.join(dir, rel), content);
     }
     if (routes) {
-        const index = { bots_version: "4.0.0", plugins: { routes: routes.map((idroute) => ({ plugintype: "routes", idroute, seq: 1 })) } };
+        const index = {
+            bots_version: "4.0.0",
+            plugins: {
+                routes: routes.map((idroute) => ({ plugintype: "routes", idroute, seq: 1 })),
+                channel: channels.map((c) => ({ plugintype: "channel", idchannel: c.id, type: c.type, secret: "" })),
+            },
+        };
         fs.writeFileSync(path.join(dir, "botsindex.json"), JSON.stringify(index));
     }
     return dir;

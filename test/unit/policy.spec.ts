@@ -501,3 +501,35 @@ describe("policy pack (CrossGuard) on the program's resources", function () {
         assert.deepStrictEqual(typeCheck(path.join(REPO, "policy")).errors, []);
     });
 });
+
+describe("policy pack on a stack with the file exchange and channel credentials", function () {
+    this.timeout(60000);
+
+    it("passes every resource and stack policy (prod: restricted exchange pods, keys only in Secrets)", async () => {
+        const rec = await record({
+            stack: "prod",
+            set: {
+                botsSource: "context",
+                fileExchangeS3Endpoint: "https://s3.example.com",
+                fileExchangeRules: JSON.stringify([
+                    { name: "in", from: "s3://edi/in/", to: "botssys/infile/orders" },
+                    { name: "out", from: "botssys/outfile/orders", to: "s3://edi/out/", afterCopy: "archive", archiveTo: "s3://edi/archive/" },
+                ]),
+            },
+            secrets: {
+                fileExchangeS3AccessKey: "policy-access-key",
+                fileExchangeS3SecretKey: "policy-secret-key",
+                botsChannelCredentials: JSON.stringify({ partner_sftp: { password: "policy-channel-password" } }),
+            },
+        });
+        assert.strictEqual(rec.subjects.filter((s) => s.type === "kubernetes:batch/v1:CronJob").length, 3);
+        const all: string[] = [];
+        for (const s of rec.subjects) {
+            all.push(...(await allViolations("prod", s)).map((v) => `${s.type} ${s.name}: ${v}`));
+        }
+        assert.deepStrictEqual(all, []);
+        for (const p of stackPolicies) {
+            assert.deepStrictEqual(await stackViolations(p, stackArgs(rec)), [], p.name);
+        }
+    });
+});

@@ -17,6 +17,8 @@ Steps:
 5. The plugins baked into the image (/opt/bots/plugins), with Bots' own plugin reader, and the
    routes named in BOTS_ACTIVATE_ROUTES activated; the routes of plugins installed earlier and not
    in the image any more deactivated, also when the image holds no plugins (bots_runtime.plugins).
+6. The channel credentials of the stack's Secret (BOTS_CHANNEL_CREDENTIALS_FILE) written into the
+   channel rows, those no longer configured cleared (bots_runtime.channels).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from __future__ import annotations
 import os
 import sys
 
-from . import envsecrets, plugins, upgrade331
+from . import channels, envsecrets, plugins, upgrade331
 from .bootstrap import init_bots
 from .paths import bots_major
 from .rawsql import RAW_SQL_TABLES, sql_file, statements
@@ -104,6 +106,7 @@ def run() -> None:
     # Plugins and route names are checked before anything is written.
     baked = plugins.discover()
     activate = plugins.routes_to_activate(baked)
+    credentials = channels.load()
     init_bots()
     from django.core import management
     from django.db import connection
@@ -123,6 +126,7 @@ def run() -> None:
     _log(f"{len(existing)} tables present")
     ensure_superuser()
     plugins.install(baked, activate, _log)
+    channels.apply(credentials, _log)
 
 
 def main() -> int:
@@ -135,7 +139,7 @@ def main() -> int:
             return code
         print("init-db: FAILED (unexpected exit 0 before completion)", file=sys.stderr, flush=True)
         return 1
-    except plugins.PluginConfigError as exc:
+    except (plugins.PluginConfigError, channels.ChannelCredentialsError) as exc:
         print(f"init-db: FAILED: {exc}", file=sys.stderr, flush=True)
         return 78
     except Exception as exc:

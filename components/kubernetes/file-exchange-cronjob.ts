@@ -1,0 +1,120 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { BOTS_DATA_ROOT, EXCHANGE_CONFIG_MOUNT, EXCHANGE_SECRETS_MOUNT, TMP_DIR } from "../image/runtime-contract";
+import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from "./bots-pod";
+import { labels } from "./labels";
+
+export interface FileExchangeCronJobArgs {
+    /** Namespace of the CronJob. */
+    namespace: pulumi.Input<string>;
+    /** Bots environment name (the instance label, BOTSENV: the mover's paths are inside env/<botsEnv>). */
+    botsEnv: string;
+    /** The rule this CronJob runs. */
+    rule: string;
+    /** Its cron schedule. */
+    schedule: string;
+    /** Time zone of the schedule. */
+    timeZone: string;
+    /** The stack's image, by digest: bots-exchange is in it. */
+    image: pulumi.Input<string>;
+    /** imagePullPolicy. */
+    imagePullPolicy: string;
+    /** Names of image pull Secrets. */
+    imagePullSecrets: string[];
+    /** ServiceAccount (no token mounted). */
+    serviceAccountName: pulumi.Input<string>;
+    /** The data claim (the Bots environment). */
+    claimName: pulumi.Input<string>;
+    /** ConfigMap holding rules.json. */
+    rulesConfigMap: pulumi.Input<string>;
+    /** Secret holding the S3 keys, when a rule uses S3. */
+    s3Secret?: pulumi.Input<string>;
+    /** Digest of the rules and the S3 Secret's name: on the pod template, so a change shows in the diff. */
+    checksum: pulumi.Input<string>;
+    /** Seconds a finished run's Job is kept. */
+    jobTtlSeconds: number;
+    /** Requests and limits of the mover. */
+    resources: k8s.types.input.core.v1.ResourceRequirements;
+    /** What must exist first: the ConfigMap and the Secret. */
+    dependsOn: pulumi.Resource[];
+}
+
+/**
+ * One file-exchange rule's CronJob: bots-exchange --rule NAME in the stack's image, restricted
+ * like every Bots pod. Runs never overlap (Forbid): the mover's journal assumes one run per rule
+ * at a time. A failed run is not retried within its Job (backoffLimit 0): the next scheduled run
+ * picks up what it left, which the journal makes safe.
+ */
+export class FileExchangeCronJob extends pulumi.ComponentResource {
+    /** Name of the CronJob. */
+    public readonly name: pulumi.Output<string>;
+
+    constructor(name: string, args: FileExchangeCronJobArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bots:k8s:FileExchangeCronJob", name, {}, opts);
+        const volumes: k8s.types.input.core.v1.Volume[] = [
+            { name: "data", persistentVolumeClaim: { claimName: args.claimName } },
+            { name: "rules", configMap: { name: args.rulesConfigMap, defaultMode: 0o444 } },
+            // S3 to S3 copies are staged here; Python's own temporary files too.
+            { name: "tmp", emptyDir: { sizeLimit: "2Gi" } },
+        ];
+        const mounts: k8s.types.input.core.v1.VolumeMount[] = [
+            { name: "data", mountPath: BOTS_DATA_ROOT },
+            { name: "rules", mountPath: EXCHANGE_CONFIG_MOUNT, readOnly: true },
+            { name: "tmp", mountPath: TMP_DIR },
+        ];
+        if (args.s3Secret) {
+            volumes.push({ name: "s3", secret: { secretName: args.s3Secret, defaultMode: 0o440 } });
+            mounts.push({ name: "s3", mountPath: EXCHANGE_SECRETS_MOUNT, readOnly: true });
+        }
+        const cron = new k8s.batch.v1.CronJob(
+            name,
+            {
+                metadata: { name: `bots-exchange-${args.rule}`, namespace: args.namespace, labels: labels(args.botsEnv, "exchange") },
+                spec: {
+                    schedule: args.schedule,
+                    timeZone: args.timeZone,
+                    concurrencyPolicy: "Forbid",
+                    // Without it a Forbid CronJob gives up silently after 100 missed schedules.
+                    startingDeadlineSeconds: 300,
+                    successfulJobsHistoryLimit: 3,
+                    failedJobsHistoryLimit: 3,
+                    jobTemplate: {
+                        metadata: { labels: labels(args.botsEnv, "exchange") },
+                        spec: {
+                            backoffLimit: 0,
+                            activeDeadlineSeconds: 3300,
+                            ttlSecondsAfterFinished: args.jobTtlSeconds,
+                            template: {
+                                metadata: { labels: labels(args.botsEnv, "exchange"), annotations: { "bots-edi.io/config-checksum": args.checksum } },
+                                spec: {
+                                    serviceAccountName: args.serviceAccountName,
+                                    automountServiceAccountToken: false,
+                                    enableServiceLinks: false,
+                                    securityContext: POD_SECURITY_CONTEXT,
+                                    imagePullSecrets: args.imagePullSecrets.map((n) => ({ name: n })),
+                                    restartPolicy: "Never",
+                                    containers: [
+                                        {
+                                            name: "exchange",
+                                            image: args.image,
+                                            imagePullPolicy: args.imagePullPolicy,
+                                            args: ["exchange", "--rule", args.rule],
+                                            env: [{ name: "BOTSENV", value: args.botsEnv }],
+                                            resources: args.resources,
+                                            securityContext: CONTAINER_SECURITY_CONTEXT,
+                                            volumeMounts: mounts,
+                                        },
+                                    ],
+                                    volumes,
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            { parent: this, dependsOn: args.dependsOn },
+        );
+        this.name = cron.metadata.name;
+        this.registerOutputs({ name: this.name });
+    }
+}
