@@ -520,7 +520,7 @@ export function planMigration(all: Installation, recorded: Recorded = {}): Plan 
         if (c === engine) {
             add("CronJob", name, "replaced", "suspended; its running Job is waited for; deleted right before `pulumi up` when its name is the stack's", "CronJob bots-engine");
         } else if (claimsOf(c).includes(claimName)) {
-            add("CronJob", name, "kept", "writes to the data volume: suspended, not deleted; the program has no file exchange yet, resume it by hand if you keep it (docs/migration.md)");
+            add("CronJob", name, "kept", "writes to the data volume: suspended, not deleted; its rules become the stack's fileExchangeRules (npm run convert:fork-exchange, docs/files.md), then delete it");
         } else {
             add("CronJob", name, "left alone", "does not mount the data volume");
         }
