@@ -1,5 +1,5 @@
 import { createApp } from "./components/bots-app";
-import { loadConfig } from "./components/config/config";
+import { loadConfig } from "./components/stack-config/config";
 
 // Validation runs before any resource is registered: bad config changes nothing.
 const app = createApp(loadConfig());

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { AppConfig, ConfigError } from "./config/config";
+import { AppConfig, ConfigError } from "./stack-config/config";
 import { BotsImage } from "./image/bots-image";
 import { BotsNamespace } from "./kubernetes/namespace";
 import { BotsPodArgs, SecretFile } from "./kubernetes/bots-pod";

@@ -1,4 +1,4 @@
-import { parseMemory } from "../config/quantity";
+import { parseMemory } from "../stack-config/quantity";
 
 // The data volume is never lost to a config change. Kubernetes cannot change a claim's class,
 // access mode, name or namespace in place, so Pulumi would replace it: delete the claim (and with a

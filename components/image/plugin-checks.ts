@@ -1,5 +1,5 @@
 // What the program reads from a Bots source tree and plugin folders on disk, and the problems it
-// refuses them for, each naming the input: used by the stack config's checks (components/config/
+// refuses them for, each naming the input: used by the stack config's checks (components/stack-config/
 // source-checks.ts) and the build (build-spec.ts). Reads only; writes nothing.
 import { createHash } from "crypto";
 import * as fs from "fs";

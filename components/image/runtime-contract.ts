@@ -12,7 +12,7 @@ export const RUN_DIR = "/run/bots";
 /** Temporary files: Django uploads, Python (emptyDir). */
 export const TMP_DIR = "/tmp";
 
-/** Bots' web server port: [webserver] port of docker/config/bots.ini (a unit test keeps them equal). */
+/** Bots' web server port: [webserver] port of docker/bots-config/bots.ini (a unit test keeps them equal). */
 export const WEB_PORT = 8080;
 
 /** Port of the Prometheus metrics the webserver and the job queue server serve (BOTS_METRICS_PORT; 0 turns them off). */

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ExchangeRule } from "../config/file-exchange-rules";
+import { ExchangeRule } from "../stack-config/file-exchange-rules";
 import { EXCHANGE_RULES_FILE, EXCHANGE_SECRETS_MOUNT } from "../image/runtime-contract";
 import { sha256, settingsSecretName, valueSecretName } from "./config-secret";
 import { FileExchangeCronJob } from "./file-exchange-cronjob";

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { labels } from "./labels";
-import { AlertThresholds } from "../config/config";
+import { AlertThresholds } from "../stack-config/config";
 
 export interface BotsPrometheusRuleArgs {
     /** Namespace of the rule and of the Bots pods it watches. */

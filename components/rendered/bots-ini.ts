@@ -1,12 +1,12 @@
 import * as fs from "fs";
 import * as path from "path";
 
-// Renders bots.ini from the image's own default (docker/config/bots.ini), changing only the keys
+// Renders bots.ini from the image's own default (docker/bots-config/bots.ini), changing only the keys
 // the stack decides. Bots 3.3 raises on a missing key rather than falling back to a default, so
 // the image's complete file is the template and one file is the truth for both.
 
 /** The image's default bots.ini, the template of every rendered one. */
-export const BOTS_INI_TEMPLATE = path.resolve(__dirname, "..", "..", "docker", "config", "bots.ini");
+export const BOTS_INI_TEMPLATE = path.resolve(__dirname, "..", "..", "docker", "bots-config", "bots.ini");
 
 export interface BotsIniArgs {
     /** Bots' own limit for one engine run, in minutes. */
@@ -30,7 +30,7 @@ export function renderBotsIni(a: BotsIniArgs, template = fs.readFileSync(BOTS_IN
         jobqueue: { enabled: a.jobqueueEnabled ? "True" : "False", log_file_level: a.logLevel },
         dirmonitor: { log_file_level: a.logLevel },
     };
-    return "# Rendered by bots-edi-deploy from docker/config/bots.ini and the stack configuration.\n" + applyOverrides(template, overrides);
+    return "# Rendered by bots-edi-deploy from docker/bots-config/bots.ini and the stack configuration.\n" + applyOverrides(template, overrides);
 }
 
 /** Sets key = value in the given sections, keeping the template's order and comments. */

@@ -16,5 +16,5 @@ shellcheck -x docker/entrypoint.sh docker/bots-tests.sh docker/bots-engine-args.
 echo "== hadolint"
 "${LINT_BIN}/hadolint" docker/Dockerfile || status=1
 echo "== ruff"
-"${LINT_BIN}/ruff" check --config docker/python/pyproject.toml docker/python docker/config test/image/fixtures || status=1
+"${LINT_BIN}/ruff" check --config docker/python/pyproject.toml docker/python docker/bots-config test/image/fixtures || status=1
 exit "$status"

@@ -1,10 +1,10 @@
-// Generates, from the one description of every key (components/config/config-schema.ts), the
+// Generates, from the one description of every key (components/stack-config/config-schema.ts), the
 // `config:` block of Pulumi.yaml and the key table of docs/configuration.md (between its markers).
 //   npm run docs            rewrite both files
 //   npm run docs -- --check exit 1 when either differs from what would be generated (hack/lint.sh)
 import * as fs from "fs";
 import * as path from "path";
-import { RENAMED_KEYS, SECRET_KEY_DOCS, keyDocs, rawConfigSchema } from "../../components/config/config-schema";
+import { RENAMED_KEYS, SECRET_KEY_DOCS, keyDocs, rawConfigSchema } from "../../components/stack-config/config-schema";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 export const PULUMI_YAML = path.join(ROOT, "Pulumi.yaml");

@@ -2,7 +2,7 @@
 // config that takes it over in place and what happens to each of the fork's objects. Pure: no
 // cluster, so it is unit-tested on the fork's own manifests. Every value it derives is checked
 // with the program's own schema, so a plan that passes does not fail at `pulumi preview`.
-import { rawConfigSchema } from "../../components/config/config-schema";
+import { rawConfigSchema } from "../../components/stack-config/config-schema";
 import { Installation, Obj, STATE_CONFIGMAP, ownedByStack } from "./installation";
 
 /** What happens to one object of the fork. */

@@ -25,6 +25,6 @@ describe("lint", function () {
     });
 
     it("ruff: the image's Python package, default config and test data", function () {
-        clean(path.join(LINT_BIN, "ruff"), ["check", "--config", "docker/python/pyproject.toml", "docker/python", "docker/config", "test/image/fixtures"]);
+        clean(path.join(LINT_BIN, "ruff"), ["check", "--config", "docker/python/pyproject.toml", "docker/python", "docker/bots-config", "test/image/fixtures"]);
     });
 });

@@ -172,7 +172,7 @@ export interface Ports {
 /** An /etc/bots dir: the image's default bots.ini with test ports (containers share the host network). */
 export function makeConfigDir(ports: Ports, extra = ""): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bots-image-etc-"));
-    let ini = fs.readFileSync(path.join(ROOT, "docker", "config", "bots.ini"), "utf8");
+    let ini = fs.readFileSync(path.join(ROOT, "docker", "bots-config", "bots.ini"), "utf8");
     ini = replaceIniKey(ini, "settings", "port", String(ports.engine));
     ini = replaceIniKey(ini, "webserver", "port", String(ports.web));
     ini = replaceIniKey(ini, "jobqueue", "port", String(ports.jobqueue));

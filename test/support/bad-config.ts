@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { ConfigError } from "../../components/config/config";
+import { ConfigError } from "../../components/stack-config/config";
 import { runStack } from "./harness";
 import { recorded } from "./mocks";
 

@@ -3,8 +3,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { createApp } from "../../components/bots-app";
-import { AppConfig, parseConfig } from "../../components/config/config";
-import { KubeconfigView } from "../../components/config/kubeconfig";
+import { AppConfig, parseConfig } from "../../components/stack-config/config";
+import { KubeconfigView } from "../../components/stack-config/kubeconfig";
 import { DataVolumeSpec } from "../../components/guards/data-volume-guard";
 import { PROJECT, Recorded, invokes, previousOutputs, recorded, useMocks } from "./mocks";
 

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { ConfigError } from "../../components/config/config";
+import { ConfigError } from "../../components/stack-config/config";
 import { configFor, runStack, warningsOf } from "../support/harness";
 import { BadConfigCase, assertRefused } from "../support/bad-config";
 

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { ConfigError } from "../../components/config/config";
+import { ConfigError } from "../../components/stack-config/config";
 import { DataVolumeSpec, ackToken, guardDataVolume } from "../../components/guards/data-volume-guard";
 import { DEV_DATA_VOLUME, StackRun, T, ofType, one, runStack } from "../support/harness";
 import { recorded } from "../support/mocks";

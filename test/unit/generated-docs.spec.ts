@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import { parse } from "yaml";
-import { SECRET_KEYS, rawConfigSchema } from "../../components/config/config-schema";
+import { SECRET_KEYS, rawConfigSchema } from "../../components/stack-config/config-schema";
 import { BEGIN, CONFIG_DOC, END, PULUMI_YAML, renderConfigDoc, renderPulumiYaml } from "../../hack/docs/config-reference";
 
 // Each config key is described once, in config-schema.ts; `npm run docs` generates Pulumi.yaml's

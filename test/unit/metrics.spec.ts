@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { assertRefused } from "../support/bad-config";
 import { StackRun, T, ofType, one, runStack } from "../support/harness";
 import { reveal } from "../support/values";
-import { longestGapSeconds } from "../../components/config/cron";
+import { longestGapSeconds } from "../../components/stack-config/cron";
 
 // Metrics of Bots' run data and what the stack adds for a Prometheus Operator and Grafana: the
 // metrics port on by default (never on the Ingress), ServiceMonitor, PrometheusRule and dashboard

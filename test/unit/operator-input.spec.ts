@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import * as os from "os";
 import * as path from "path";
-import { ConfigError, parseConfig } from "../../components/config/config";
-import { readKubeconfig } from "../../components/config/kubeconfig";
+import { ConfigError, parseConfig } from "../../components/stack-config/config";
+import { readKubeconfig } from "../../components/stack-config/kubeconfig";
 import { StackRun, T, configFor, ofType, one, runStack, stackFileValues } from "../support/harness";
 import { BadConfigCase, assertRefused } from "../support/bad-config";
 import { PROJECT } from "../support/mocks";
