@@ -64,6 +64,7 @@ esac
 bash hack/docker/setup-engine.sh >/dev/null
 arch="$(dpkg --print-architecture)"
 base="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-${arch}}"
+local_base="$base"  # its size: push_base_image below may give a ref Docker has no tag of
 if ! docker image inspect "$base" >/dev/null 2>&1; then
     BOTS_BASE_IMAGE_TAG="$base" bash hack/docker/build-base-image.sh "$arch" >/dev/null
 fi
@@ -96,7 +97,7 @@ build() { # tag, image-build args...; prints seconds
 }
 
 echo "# bots-edi image bench ($(date -u +%FT%TZ), $(nproc) cores, linux/${arch}, base ${base})"
-echo "base size: $(mb "$base") MB"
+echo "base size: $(mb "$local_base") MB"
 
 if [[ -f "${source_tree}/pyproject.toml" ]]; then
     plugin_args=()
