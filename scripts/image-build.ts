@@ -1,12 +1,18 @@
 // `npm run image:build -- [--bots-source DIR] [--plugin DIR ...] [--platform P] [--tag T]
 //                         [--bots-version V] [--base-image IMG] [--target T] [--no-cache]
 //                         [--docker-context DIR]`   (the last two: for hack/docker/bench-image.sh)
+//                         [--push]
 // Builds docker/Dockerfile with the same arguments as the program's build mode
 // (components/image/build-spec.ts), loads the image into the local Docker engine and prints the
 // local image reference alone on its last line. Build output goes to stderr.
+// --push: pushes the tag (a registry reference) instead of loading it, so --platform may name
+// several platforms (one manifest list; Docker's own store holds one platform per tag), and
+// prints TAG@DIGEST of what was pushed (hack/docker/multiarch-build.sh).
 // Builder: $BOTS_BUILDX (a buildx binary; its builder via $BOTS_BUILDX_BUILDER), else
 // `docker buildx`, else buildx + buildkitd built from Go by hack/docker/buildkit.sh.
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { buildSpec, buildxArgs } from "../components/image/build-spec";
 import { BuildInputError } from "../components/image/plugin-checks";
@@ -23,10 +29,11 @@ interface Options {
     target?: string;
     noCache: boolean;
     dockerContext?: string;
+    push: boolean;
 }
 
 function parse(argv: string[]): Options {
-    const o: Options = { plugins: [], tag: "bots-edi:local", noCache: false };
+    const o: Options = { plugins: [], tag: "bots-edi:local", noCache: false, push: false };
     for (let i = 0; i < argv.length; i++) {
         const flag = argv[i];
         const value = (): string => {
@@ -46,8 +53,9 @@ function parse(argv: string[]): Options {
             case "--target": o.target = value(); break;
             case "--no-cache": o.noCache = true; break;
             case "--docker-context": o.dockerContext = value(); break;
+            case "--push": o.push = true; break;
             default:
-                throw new BuildInputError(`unknown argument ${flag} (allowed: --bots-source DIR, --plugin DIR (repeatable), --platform P, --tag T, --bots-version V, --base-image IMG, --target T, --no-cache, --docker-context DIR)`);
+                throw new BuildInputError(`unknown argument ${flag} (allowed: --bots-source DIR, --plugin DIR (repeatable), --platform P, --tag T, --bots-version V, --base-image IMG, --target T, --no-cache, --docker-context DIR, --push)`);
         }
     }
     return o;
@@ -86,15 +94,25 @@ function main(): number {
         dockerContext: o.dockerContext,
     });
     const b = builder();
-    const args = [...b.pre, ...buildxArgs(spec, { platform: o.platform, target: o.target }), "--load", "-t", o.tag];
+    const metadata = o.push ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "image-build-")), "metadata.json") : "";
+    const output = o.push ? ["--push", "--metadata-file", metadata] : ["--load"];
+    const args = [...b.pre, ...buildxArgs(spec, { platform: o.platform, target: o.target }), ...output, "-t", o.tag];
     if (o.noCache) {
         args.splice(b.pre.length + 1, 0, "--no-cache");
     }
     process.stderr.write(`image:build: ${b.cmd} ${args.join(" ")}\n`);
     const r = spawnSync(b.cmd, args, { cwd: ROOT, env: b.env, stdio: ["ignore", "inherit", "inherit"] });
+    const digest = r.status === 0 && o.push ? JSON.parse(fs.readFileSync(metadata, "utf8"))["containerimage.digest"] : "";
+    if (o.push) {
+        fs.rmSync(path.dirname(metadata), { recursive: true, force: true });
+    }
     if (r.status !== 0) {
         process.stderr.write(`image:build: build failed (exit ${r.status})\n`);
         return r.status ?? 1;
+    }
+    if (o.push) {
+        process.stdout.write(`${o.tag}@${digest}\n`);
+        return 0;
     }
     const id = sh("docker", ["image", "inspect", "-f", "{{.Id}}", o.tag]);
     if (id.code !== 0) {
