@@ -11,7 +11,7 @@ import * as random from "@pulumi/random";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { REPO_ROOT, toolEnv } from "./support";
 
-const S3_PORT = process.env.BOTS_E2E_S3_PORT ?? "18420";
+const S3_PORT = process.env.BOTS_E2E_TOOLCHAIN_S3_PORT ?? "18440";
 const BUCKET = "bots-toolchain-state";
 
 function s3(env: Record<string, string>, ...args: string[]): Record<string, string> {
