@@ -2,7 +2,7 @@
 # Bots EDI container entrypoint. PID 1 is tini (ENTRYPOINT ["/usr/bin/tini","--",...]); every
 # service is exec'd so it receives SIGTERM directly. See docker/README.md for the contract.
 #
-#   webserver | engine [bots-engine args...] | jobqueueserver | dirmonitor | init-db | shell [cmd...]
+#   webserver | engine [bots-engine args...] | jobqueueserver | dirmonitor | init-db | backup ARGS | shell [cmd...]
 set -Eeuo pipefail
 
 log() { printf 'bots-entrypoint: %s\n' "$*" >&2; }
@@ -64,6 +64,7 @@ usage: bots-entrypoint SERVICE [args...]
   jobqueueserver         XML-RPC job queue on localhost:[jobqueue] port (default 28082)
   dirmonitor             directory monitor (needs the job queue on localhost)
   init-db                create/complete the database schema and the superuser (idempotent)
+  backup run|list|verify ID|restore ID   backups of the environment (bots-backup; docs/backups.md)
   shell [cmd...]         bash (or cmd) with the runtime environment prepared
 USAGE
 }
@@ -94,7 +95,7 @@ service="${1:-}"
 [[ $# -gt 0 ]] && shift
 
 case "${service}" in
-    webserver|engine|jobqueueserver|dirmonitor|init-db|shell) ;;
+    webserver|engine|jobqueueserver|dirmonitor|init-db|backup|shell) ;;
     ''|-h|--help|help)
         usage
         exit 64
@@ -135,6 +136,9 @@ case "${service}" in
         ;;
     init-db)
         exec bots-init-db
+        ;;
+    backup)
+        exec bots-backup "$@"
         ;;
     shell)
         if [[ $# -eq 0 ]]; then
