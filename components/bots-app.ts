@@ -12,6 +12,7 @@ import { ConfigSecret, sha256 } from "./kubernetes/config-secret";
 import { CLAIM_NAME, DataVolume } from "./kubernetes/data-volume";
 import { ACK_KEY, DataVolumeSpec, GuardResult, PlannedVolume, guardDataVolume } from "./kubernetes/data-volume-guard";
 import { DbInitJob } from "./kubernetes/db-init-job";
+import { BackupCronJob } from "./kubernetes/backup-cronjob";
 import { EngineCronJob } from "./kubernetes/engine-cronjob";
 import { BotsNetworkPolicy } from "./kubernetes/network-policy";
 import { WebIngress } from "./kubernetes/web-ingress";
@@ -197,6 +198,22 @@ export class BotsApp extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        if (c.backup) {
+            new BackupCronJob(
+                `${name}-backup`,
+                {
+                    namespace,
+                    botsEnv: env,
+                    stack: c.stack,
+                    pod,
+                    backup: c.backup,
+                    timeZone: e.timeZone,
+                    engineMaxRuntimeMinutes: e.maxRuntimeMinutes,
+                    dependsOn: afterInit,
+                },
+                { parent: this },
+            );
+        }
         if (c.networkPolicy) {
             new BotsNetworkPolicy(`${name}-netpol`, { namespace, botsEnv: env, ...c.networkPolicy }, { parent: this });
         }

@@ -5,6 +5,7 @@ import { allowedHost, emailAddress, senderAddress, serverHost } from "./django-r
 import { dns1123Label, dns1123Subdomain, ianaTimeZone, ingressHost, ownNamespace, secretDataKey } from "./k8s-rules";
 import { cidrProblem } from "./net";
 import { parseCpu, parseMemory } from "./quantity";
+import { CLAIM_NAME } from "../kubernetes/data-volume";
 import { BuildInputError, checkActivateRoutes, checkBotsSource, checkPluginFiles, checkRouteOwners, pluginRoutes } from "../image/build-spec";
 
 // The stack configuration as operators write it: flat keys. This file is the one description of
@@ -140,12 +141,15 @@ export const SECRET_KEY_DOCS = {
     superuserPassword: "Password of the superuser db-init creates. Unset: generated (random).",
     djangoSecretKey: "Django SECRET_KEY. Unset: generated (random, 64 characters).",
     emailPassword: "SMTP password (with emailUser).",
+    backupS3AccessKeyId: "Access key id of the backup bucket (backupTarget s3); mounted as a file in the backup pods only.",
+    backupS3SecretAccessKey: "Secret access key of the backup bucket (backupTarget s3); mounted as a file in the backup pods only.",
+    backupEncryptionKey: "age identity (the AGE-SECRET-KEY-1... line age-keygen writes) that encrypts every backup part at rest. Unset: parts are stored as they are. Keep a copy outside the cluster: without it no encrypted backup restores.",
 } as const;
 export type SecretKey = keyof typeof SECRET_KEY_DOCS;
 export const SECRET_KEYS = Object.keys(SECRET_KEY_DOCS) as SecretKey[];
 
 /** The components that get their own requests/limits keys (`<component>CpuRequest`, ...). */
-export const RESOURCE_COMPONENTS = ["web", "engine", "jobqueue", "dirmonitor", "init"] as const;
+export const RESOURCE_COMPONENTS = ["web", "engine", "jobqueue", "dirmonitor", "init", "backup"] as const;
 export type ResourceComponent = (typeof RESOURCE_COMPONENTS)[number];
 
 const KUBE_CONTEXT = "kubeconfig context this stack deploys to. Required: the current kubectl context is never used; it must exist in the kubeconfig the provider reads.";
@@ -171,7 +175,7 @@ export const rawConfigSchema = z
             "Pod Security Standards version pinned on the namespace's restricted enforce/audit/warn labels (vX.Y or latest).",
             regex(/^(latest|v1\.\d{1,2})$/, "must be 'latest' or a Kubernetes minor version such as v1.34"),
         ),
-        production: bool(false, "This stack is production: refuse debug, unprotected data, NetworkPolicies off and fewer than 2 web pods."),
+        production: bool(false, "This stack is production: refuse debug, unprotected data, backups off, NetworkPolicies off and fewer than 2 web pods."),
 
         // Image
         imageMode: oneOf(["build", "existing"] as const, "build", "build: build the image from docker/ and push it to imageRepository. existing: deploy imageRef."),
@@ -302,6 +306,43 @@ export const rawConfigSchema = z
         initBackoffLimit: integer(1, 0, 6, "Retries of a failed db-init run."),
         initTimeoutMinutes: integer(25, 1, 240, "How long `pulumi up` waits for the db-init Job before it reports failure."),
         ...resources("init", "the db-init container", { cpuRequest: "100m", memoryRequest: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" }),
+
+        // Backups (docs/backups.md)
+        backupEnabled: bool(
+            false,
+            "Take backups on backupSchedule: a consistent database dump and the Bots environment's files (usersys, botssys, config) with a manifest, to backupTarget. Required on production stacks.",
+        ),
+        backupSchedule: text("17 1 * * *", "When backups run (cron, read in engineTimeZone); the default, daily at 01:17, gives an RPO of a day.", cronScheduleProblem),
+        backupRetentionCount: integer(14, 0, 10000, "Complete backups kept (the newest always is); 0: no limit by count."),
+        backupRetentionDays: integer(0, 0, 3650, "Complete backups older than this many days are deleted (the newest always is kept); 0: no limit by age."),
+        backupTarget: oneOf(
+            ["s3", "claim"] as const,
+            "s3",
+            "Where backups go: s3 (an S3-compatible bucket: backupS3Endpoint, backupS3Bucket, and the secrets backupS3AccessKeyId and backupS3SecretAccessKey) or claim (backupExistingClaim).",
+        ),
+        backupS3Endpoint: text(
+            "",
+            "S3 endpoint URL (https://s3.eu-central-1.amazonaws.com, http://minio.storage:9000); path-style requests, signature v4.",
+            regex(/^https?:\/\/[^\s/?#]+\/?$/, "must be an http(s) URL of the server, such as https://s3.eu-central-1.amazonaws.com (no path)"),
+            { optional: true },
+        ),
+        backupS3Bucket: text(
+            "",
+            "Bucket of the backups (created when missing).",
+            regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-'"),
+            { optional: true },
+        ),
+        backupS3Prefix: text("bots-backups", "Key prefix; each backup is <prefix>/<stack>/<id>/.", regex(/^[A-Za-z0-9!_.*'()/-]{0,200}$/, "must be an S3 key prefix: letters, digits and !_.*'()-/")),
+        backupS3Region: text("us-east-1", "Region the bucket's signature v4 is computed for.", regex(/^[a-z0-9-]{1,40}$/, "must be a region name such as eu-central-1")),
+        backupExistingClaim: text(
+            "",
+            "Existing PersistentVolumeClaim backups are written to when backupTarget is claim (each backup is <stack>/<id>/ on it). Not the data claim.",
+            dns1123Subdomain,
+            { optional: true },
+        ),
+        backupActiveDeadlineSeconds: integer(7200, 300, 86400, "Kubernetes stops a backup run after this many seconds."),
+        backupScratchSize: memory("10Gi", "Size limit of the backup pod's scratch space (an emptyDir): the dump and the tar are written there before they are uploaded.", "storage"),
+        ...resources("backup", "the backup container", { cpuRequest: "100m", memoryRequest: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" }),
 
         // Ingress
         ingressHost: text("", "Host name of the web UI's Ingress: a DNS name (optional leading *.), not an IP. Empty: no Ingress.", ingressHost, { optional: true }),
@@ -488,8 +529,30 @@ export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey
             add(`${comp}MemoryRequest`, `must not exceed ${comp}MemoryLimit (${r[`${comp}MemoryLimit`]})`);
         }
     }
+    if (c.backupEnabled && c.backupTarget === "s3") {
+        for (const key of ["backupS3Endpoint", "backupS3Bucket"] as const) {
+            if (c[key] === "") {
+                add(key, "is required when backupEnabled is true and backupTarget is s3");
+            }
+        }
+        for (const key of ["backupS3AccessKeyId", "backupS3SecretAccessKey"] as const) {
+            if (!secrets[key]) {
+                add(key, "is required (as a secret) when backupEnabled is true and backupTarget is s3: pulumi config set --secret " + key);
+            }
+        }
+    }
+    if (c.backupEnabled && c.backupTarget === "claim") {
+        if (c.backupExistingClaim === "") {
+            add("backupExistingClaim", "is required when backupEnabled is true and backupTarget is claim: an existing claim the backups are written to");
+        } else if (c.backupExistingClaim === (c.existingClaim || CLAIM_NAME)) {
+            add("backupExistingClaim", "must not be the data claim: a backup on the volume it backs up is lost with it");
+        }
+    }
     if (c.production) {
         const rail = (key: string, rule: string, message: string) => add(key, `${message} [${rule}]`);
+        if (!c.backupEnabled) {
+            rail("backupEnabled", "production-backups", "must be true on a production stack (production: true): without backups a lost database or volume cannot be restored");
+        }
         if (c.debug) {
             rail("debug", "production-no-debug", "must be false on a production stack (production: true): Django DEBUG shows settings and tracebacks to every visitor");
         }

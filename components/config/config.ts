@@ -80,6 +80,31 @@ export interface DatabaseConfig {
     existingSecret?: { name: string; key: string };
 }
 
+/** Where backups go (backupTarget). */
+export type BackupTarget =
+    | {
+          kind: "s3";
+          endpoint: string;
+          bucket: string;
+          prefix: string;
+          region: string;
+          accessKeyId: pulumi.Output<string>;
+          secretAccessKey: pulumi.Output<string>;
+      }
+    | { kind: "claim"; claimName: string };
+
+/** The backup CronJob's settings (backupEnabled and the backup* keys). */
+export interface BackupConfig {
+    schedule: string;
+    retentionCount: number;
+    retentionDays: number;
+    target: BackupTarget;
+    encryptionKey?: pulumi.Output<string>;
+    activeDeadlineSeconds: number;
+    scratchSize: string;
+    resources: Resources;
+}
+
 export interface AppConfig {
     project: string;
     stack: string;
@@ -115,6 +140,8 @@ export interface AppConfig {
     ingress?: { host: string; className?: string; tlsSecret?: string; clusterIssuer?: string };
     networkPolicy?: { ingressNamespaces: string[]; egressCidrs: string[] };
     database: DatabaseConfig;
+    /** Scheduled backups; absent when backupEnabled is false. */
+    backup?: BackupConfig;
     bots: {
         env: string;
         /** Route ids the init Job activates among the plugins' routes (BOTS_ACTIVATE_ROUTES). */
@@ -380,6 +407,7 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
                 ? { name: c.databaseExistingSecret, key: c.databaseExistingSecretKey }
                 : undefined,
         },
+        backup: c.backupEnabled ? backupConfig(c, s) : undefined,
         bots: {
             env: c.botsEnv || stack,
             activateRoutes: c.botsActivateRoutes,
@@ -401,6 +429,30 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
                 adminEmail: c.adminEmail,
             },
         },
+    };
+}
+
+function backupConfig(c: RawConfig, s: Partial<Record<SecretKey, string>>): BackupConfig {
+    return {
+        schedule: c.backupSchedule,
+        retentionCount: c.backupRetentionCount,
+        retentionDays: c.backupRetentionDays,
+        target:
+            c.backupTarget === "s3"
+                ? {
+                      kind: "s3",
+                      endpoint: c.backupS3Endpoint,
+                      bucket: c.backupS3Bucket,
+                      prefix: c.backupS3Prefix,
+                      region: c.backupS3Region,
+                      accessKeyId: secret(s.backupS3AccessKeyId)!,
+                      secretAccessKey: secret(s.backupS3SecretAccessKey)!,
+                  }
+                : { kind: "claim", claimName: c.backupExistingClaim },
+        encryptionKey: secret(s.backupEncryptionKey),
+        activeDeadlineSeconds: c.backupActiveDeadlineSeconds,
+        scratchSize: c.backupScratchSize,
+        resources: resourcesOf(c, "backup"),
     };
 }
 

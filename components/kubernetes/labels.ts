@@ -1,7 +1,7 @@
 // Recommended app.kubernetes.io labels. Selectors use only name, instance and component, which never
 // change, because a Deployment's selector is immutable.
 
-export type BotsComponent = "web" | "worker" | "engine" | "db-init" | "data" | "config";
+export type BotsComponent = "web" | "worker" | "engine" | "db-init" | "data" | "config" | "backup";
 
 export function selectorLabels(instance: string, component: BotsComponent): Record<string, string> {
     return {
