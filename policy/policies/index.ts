@@ -22,6 +22,7 @@ import { dataVolumeProtected } from "./data/data-volume-protected";
 import { noSecretOutputs } from "./outputs/no-secret-data-in-outputs";
 import { secretEnv } from "./workloads/secret-env";
 import { prodNetworkPolicy } from "./production/network-policies";
+import { prodBackups } from "./production/backups";
 
 /** Every policy of the pack, all mandatory. */
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
@@ -42,4 +43,5 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     noSecretOutputs,
     secretEnv,
     prodNetworkPolicy,
+    prodBackups,
 ];
