@@ -360,6 +360,9 @@ function dataVolumeVerdict(c: AppConfig): pulumi.Output<GuardResult> {
  * child waits for its parent.
  */
 export function createApp(c: AppConfig, opts?: pulumi.ComponentResourceOptions): BotsAppOutputs {
+    for (const warning of c.warnings) {
+        pulumi.log.warn(warning);
+    }
     const providers: pulumi.ProviderResource[] = [
         clusterProvider("k8s", { context: c.kubernetes.context, kubeconfig: c.kubernetes.kubeconfig, namespace: c.kubernetes.namespace }),
         new random.Provider("random"),

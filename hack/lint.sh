@@ -24,6 +24,6 @@ done
 npx ts-node hack/docs/config-reference.ts --check  # the generated config reference (npm run docs) has not drifted
 bash hack/docker/lint.sh
 echo "== shellcheck (all scripts)"
-mapfile -t scripts < <(git ls-files '*.sh' .ci/run policy/bin/pulumi-analyzer-policy)
+mapfile -t scripts < <(git ls-files '*.sh' .ci/run)
 shellcheck -x "${scripts[@]}"
 bash hack/lint/actionlint.sh

@@ -257,9 +257,9 @@ export const rawConfigSchema = z
         ...resources("web", "the web container", { cpuRequest: "100m", memoryRequest: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" }),
 
         // Worker (job queue + directory monitor)
-        dirmonitorEnabled: bool(
+        workerEnabled: bool(
             true,
-            "Run the worker pod (job queue server + directory monitor watching botssys/infile). With Bots 3.3.1 the queue accepts jobs but never launches them (upstream bug, docker/README.md): the engine CronJob runs every engine either way.",
+            "Run the worker pod: Bots' job queue server and the directory monitor watching botssys/infile. Off, nothing but the engine CronJob runs engines. With Bots 3.3.1 the queue accepts jobs but never launches them (upstream bug, docker/README.md): the engine CronJob runs every engine either way. Was dirmonitorEnabled (still read, with a warning, until 0.3.0).",
         ),
         ...resources("jobqueue", "the job queue container (engine runs it launches share it)", {
             cpuRequest: "50m",
@@ -427,6 +427,11 @@ export const rawConfigSchema = z
     .strict();
 
 export type RawConfig = z.output<typeof rawConfigSchema>;
+
+/** Keys renamed in a release: the old name is still read, with a warning, until `until`. */
+export const RENAMED_KEYS: Readonly<Record<string, { to: string; until: string }>> = {
+    dirmonitorEnabled: { to: "workerEnabled", until: "0.3.0" },
+};
 
 export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey, boolean>>): { key: string; message: string }[] {
     const issues: { key: string; message: string }[] = [];

@@ -4,6 +4,7 @@ import { dns1123Label } from "./k8s-rules";
 import { KubeconfigView, kubeContextProblem, kubeconfigProblem, readKubeconfig } from "./kubeconfig";
 import {
     RawConfig,
+    RENAMED_KEYS,
     RESOURCE_COMPONENTS,
     ResourceComponent,
     SECRET_KEYS,
@@ -108,6 +109,8 @@ export interface BackupConfig {
 export interface AppConfig {
     project: string;
     stack: string;
+    /** What the operator should change in the stack config, though it is accepted (renamed keys). */
+    warnings: string[];
     kubernetes: {
         context: string;
         kubeconfig?: string;
@@ -214,9 +217,29 @@ const show = (v: string | undefined) => (v === undefined ? "(unset)" : JSON.stri
 
 /** Validates a stack's config and builds the typed AppConfig, or throws ConfigError naming each bad key. */
 export function parseConfig(input: StackConfigInput): AppConfig {
-    const { project, stack, values, secretKeys } = input;
+    const { project, stack, secretKeys } = input;
     const issues: string[] = [];
+    const warnings: string[] = [];
     const full = (key: string) => `${project}:${key}`;
+
+    const values = { ...input.values };
+    // The name the operator wrote, for keys given by their old name: errors name what was set.
+    const writtenAs: Record<string, string> = {};
+    for (const [old, { to, until }] of Object.entries(RENAMED_KEYS)) {
+        if (!(old in values)) {
+            continue;
+        }
+        if (to in values) {
+            issues.push(`${full(old)} = ${show(values[old])}: renamed ${to}, which is set too; remove it (pulumi config rm ${old})`);
+        } else {
+            values[to] = values[old];
+            writtenAs[to] = `${old} (renamed ${to})`;
+            warnings.push(
+                `${full(old)} is renamed ${to} and is read until ${until}: pulumi config set ${to} ${values[old]} && pulumi config rm ${old}`,
+            );
+        }
+        delete values[old];
+    }
 
     const secretValues: Partial<Record<SecretKey, string>> = {};
     // Set at all, even in plain text (which is refused once, below): cross-field rules must not
@@ -252,7 +275,7 @@ export function parseConfig(input: StackConfigInput): AppConfig {
                 continue;
             }
             const key = String(issue.path[0]);
-            issues.push(`${full(key)} = ${show(plain[key])}: ${issue.message}`);
+            issues.push(`${full(writtenAs[key] ?? key)} = ${show(plain[key])}: ${issue.message}`);
         }
         throw new ConfigError(issues, stack);
     }
@@ -275,7 +298,7 @@ export function parseConfig(input: StackConfigInput): AppConfig {
     if (issues.length > 0) {
         throw new ConfigError(issues, stack);
     }
-    return toAppConfig(c, project, stack, secretValues);
+    return { ...toAppConfig(c, project, stack, secretValues), warnings };
 }
 
 function resourcesOf(c: RawConfig, component: ResourceComponent): Resources {
@@ -303,7 +326,7 @@ export function parseImageReference(ref: string): ImageReference {
     };
 }
 
-function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Record<SecretKey, string>>): AppConfig {
+function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Record<SecretKey, string>>): Omit<AppConfig, "warnings"> {
     const reference = c.imageMode === "existing" ? parseImageReference(c.imageRef) : undefined;
     const repository = reference ? reference.repository : c.imageRepository;
     const namespace = c.namespace;
@@ -359,7 +382,7 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
         },
         web: { replicas: c.webReplicas, resources: resourcesOf(c, "web") },
         worker: {
-            enabled: c.dirmonitorEnabled,
+            enabled: c.workerEnabled,
             jobqueueResources: resourcesOf(c, "jobqueue"),
             dirmonitorResources: resourcesOf(c, "dirmonitor"),
             terminationGraceSeconds: c.workerTerminationGraceSeconds,

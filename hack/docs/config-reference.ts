@@ -4,7 +4,7 @@
 //   npm run docs -- --check exit 1 when either differs from what would be generated (hack/lint.sh)
 import * as fs from "fs";
 import * as path from "path";
-import { SECRET_KEY_DOCS, keyDocs, rawConfigSchema } from "../../components/config/config-schema";
+import { RENAMED_KEYS, SECRET_KEY_DOCS, keyDocs, rawConfigSchema } from "../../components/config/config-schema";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 export const PULUMI_YAML = path.join(ROOT, "Pulumi.yaml");
@@ -69,6 +69,13 @@ export function referenceTable(): string {
         "| key | type | default | meaning |",
         "|---|---|---|---|",
         ...Object.entries(SECRET_KEY_DOCS).map(([k, d]) => `| \`${k}\` | string | *(secret, optional)* | ${cell(d)} |`),
+        "",
+        "Renamed keys: the old name is still read until the release given, with a warning that says the two",
+        "commands that move the value; setting both names is refused. Pulumi.yaml declares only the new name.",
+        "",
+        "| old key | new key | read until |",
+        "|---|---|---|",
+        ...Object.entries(RENAMED_KEYS).map(([k, r]) => `| \`${k}\` | \`${r.to}\` | ${r.until} |`),
     ];
     return rows.join("\n") + "\n";
 }

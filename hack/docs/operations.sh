@@ -46,7 +46,7 @@ IMAGE_B="$(bash hack/cluster/load-image.sh "$image-b" registry.example.com/edi/b
 # A scratch project: Pulumi.<stack>.yaml is written there, never into the work tree.
 work="$(mktemp -d "${TMPDIR:-/tmp}/bots-ops-project.XXXXXX")"
 state="$(mktemp -d "${TMPDIR:-/tmp}/bots-ops-state.XXXXXX")"
-for f in Pulumi.yaml package.json tsconfig.json index.ts components node_modules policy docker; do
+for f in Pulumi.yaml package.json tsconfig.json index.ts components node_modules policy docker scripts; do
   ln -s "$ROOT/$f" "$work/$f"
 done
 cleanup() {
@@ -91,6 +91,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 web_image() { k -n "$NS" get deployment bots-web -o jsonpath='{.spec.template.spec.containers[0].image}'; }
 
 say "README.md, Adding a stack"
+run npm run --silent preflight
 run pulumi login "file://$state?metadata=skip"
 run export PULUMI_CONFIG_PASSPHRASE_FILE="$state/passphrase"
 run pulumi stack init "$STACK" --secrets-provider passphrase

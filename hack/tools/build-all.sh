@@ -11,7 +11,8 @@
 # Tools: pulumi (CLI), langhost (pulumi-language-nodejs), kubernetes-provider,
 # random-provider (stand-in), etcd, kubernetes (kube-apiserver,
 # kube-controller-manager, kube-scheduler, kubectl), kwok, and for the real
-# node: kubernetes-node (kubelet, kube-proxy), coredns, pause (sandbox image).
+# node: kubernetes-node (kubelet, kube-proxy), coredns, pause (sandbox image);
+# seaweedfs (weed, the tests' S3-compatible server: test/support/s3-server.sh).
 #
 # A tool whose cache directory is complete (see lib.sh) is skipped, so a warm
 # run takes about a second. Builds run one at a time (2-core machines) with
@@ -180,6 +181,10 @@ build_pause() {
   rm -rf "$work"
   finish pause "$tmp" "$dir"
   prune_older pause
+}
+
+build_seaweedfs() {
+  go_build seaweedfs "" github.com/seaweedfs/seaweedfs/weed
 }
 
 # kwok plus the Stage definitions it needs (it refuses to start without any):

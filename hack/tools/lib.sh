@@ -32,6 +32,7 @@ bots_tool_dir() {
     kubernetes-node) echo "$BOTS_TOOLS_CACHE/kubernetes-node-$BOTS_KUBERNETES_VERSION" ;;
     coredns) echo "$BOTS_TOOLS_CACHE/coredns-$BOTS_COREDNS_VERSION" ;;
     pause) echo "$BOTS_TOOLS_CACHE/pause-$(bots_src_hash pause)" ;;
+    seaweedfs) echo "$BOTS_TOOLS_CACHE/seaweedfs-$BOTS_SEAWEEDFS_VERSION" ;;
     *) echo "unknown tool: $1" >&2; return 1 ;;
   esac
 }
@@ -49,10 +50,11 @@ bots_tool_module() {
     kubernetes-node) echo kubernetes-node ;;
     coredns) echo coredns ;;
     pause) echo pause ;;
+    seaweedfs) echo seaweedfs ;;
   esac
 }
 
-BOTS_ALL_TOOLS=(pulumi langhost kubernetes-provider random-provider etcd kubernetes kwok kubernetes-node coredns pause)
+BOTS_ALL_TOOLS=(pulumi langhost kubernetes-provider random-provider etcd kubernetes kwok kubernetes-node coredns pause seaweedfs)
 
 bots_tool_ready() {
   local dir

@@ -5,11 +5,10 @@
 #   ${BOTS_TOOLS_CACHE:-$HOME/.cache/bots-edi-deploy}/<tool>-<version>/bin
 # so changing a version here makes the next build-all.sh build it afresh.
 
-# Pulumi CLI. package.json pins @pulumi/pulumi 3.276.0; the Go module proxy
-# serves the .info/.mod of github.com/pulumi/pulumi/pkg/v3@v3.276.0 (and of
-# v3.275.x) but answers the .zip with "403 This module version is not
-# available". v3.274.1 is the newest whose source is served.
-BOTS_PULUMI_VERSION=3.274.1
+# Pulumi CLI, at the version package.json pins for @pulumi/pulumi (3.276.0). Its
+# source was first served by the Go module proxy in December 2026 (before, the
+# .zip answered "403 This module version is not available" and 3.274.1 stood in).
+BOTS_PULUMI_VERSION=3.276.0
 
 # pulumi-language-nodejs: upstream's module is not served at any version, so this
 # repo carries a small host (hack/tools/go/langhost-nodejs) built against
@@ -33,6 +32,11 @@ BOTS_RANDOM_STANDIN_VERSION=0.1.0
 BOTS_KUBERNETES_VERSION=1.35.4
 BOTS_ETCD_VERSION=3.6.16
 BOTS_KWOK_VERSION=0.8.0
+
+# SeaweedFS (weed): the S3-compatible object store that the backup and file-exchange tests start
+# (test/support/s3-server.sh). The proxy lists github.com/seaweedfs/seaweedfs only at this
+# pseudo-version (commit 7506e5f91cd6 of 2026-11-09).
+BOTS_SEAWEEDFS_VERSION=0.0.0-20261109003541-7506e5f91cd6
 
 # Node.js for everything here (npm ci, lint, tests, the language host): the npm registry's
 # node-linux-<arch> package and the npm that Node.js 24.21.0 ships (11.19.0), fetched with

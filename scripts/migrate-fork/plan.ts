@@ -428,7 +428,7 @@ export function planMigration(all: Installation, recorded: Recorded = {}): Plan 
     }
     config.webReplicas = String(replicasOf(web.metadata.name));
     const jobqueue = deployments.find((d) => rolesOf(d).includes("jobqueue"));
-    config.dirmonitorEnabled = jobqueue ? "true" : "false";
+    config.workerEnabled = jobqueue ? "true" : "false";
     if (engine) {
         const c = (podSpecOf(engine).containers ?? []).find((x: Obj) => roleOf(x) === "engine");
         const args: string[] = (c.command ?? []).some((w: string) => w.endsWith("entrypoint.sh")) ? (c.args ?? []).slice(1) : (c.args ?? []);
@@ -610,7 +610,7 @@ export function planMigration(all: Installation, recorded: Recorded = {}): Plan 
     }
     if (jobqueue && !deployments.some((d) => rolesOf(d).includes("dirmonitor"))) {
         notes.push(
-            `${key(jobqueue)} runs the job queue only; the stack's worker also runs Bots' directory monitor on botssys/infile: a file landing there (and, at its start, the files already there) queues an engine run. Set dirmonitorEnabled false to keep the fork's behaviour (the engine CronJob alone)`,
+            `${key(jobqueue)} runs the job queue only; the stack's worker also runs Bots' directory monitor on botssys/infile: a file landing there (and, at its start, the files already there) queues an engine run. Set workerEnabled false to keep the fork's behaviour (the engine CronJob alone)`,
         );
     }
     const ini = configFile(web, inst, "bots.ini");

@@ -7,7 +7,7 @@
 // The image is BOTS_E2E_IMAGE (bench.sh builds it), loaded into the node by digest.
 import { spawnSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
-import { PROJECT, REPO_ROOT, e2eWorkspace, getJson, Json, kubectlTry, loadImage, selectStack, toolEnv, waitFor } from "../e2e/support";
+import { PROJECT, REPO_ROOT, e2eWorkspace, getJson, Json, kubectlTry, loadImage, selectStack, setLocalConfig, toolEnv, waitFor } from "../e2e/support";
 
 const NS = "bots-edi-bench";
 
@@ -61,16 +61,13 @@ async function main(): Promise<void> {
     let stack: Stack | undefined;
     try {
         stack = await selectStack(ws, "bench");
-        await stack.setAllConfig({
-            [`${PROJECT}:kubeContext`]: { value: env.BOTS_KUBE_CONTEXT },
-            [`${PROJECT}:kubeconfig`]: { value: env.BOTS_KUBECONFIG },
-            [`${PROJECT}:namespace`]: { value: NS },
-            [`${PROJECT}:imageMode`]: { value: "existing" },
-            [`${PROJECT}:imageRef`]: { value: ref },
-            [`${PROJECT}:storageClass`]: { value: "local-rwx" },
-            [`${PROJECT}:storageSize`]: { value: "1Gi" },
-            [`${PROJECT}:databaseEngine`]: { value: "sqlite" },
-            [`${PROJECT}:podSecurityVersion`]: { value: "latest" },
+        await setLocalConfig(stack, env, {
+            namespace: NS,
+            imageRef: ref,
+            storageClass: "local-rwx",
+            storageSize: "1Gi",
+            databaseEngine: "sqlite",
+            podSecurityVersion: "latest",
         });
         const s = stack;
         const untilReady = async () => {

@@ -10,7 +10,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { E2eWorkspace, Json, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl, kubectlTry, loadImage, selectStack, toolEnv, waitFor } from "./support";
+import { E2eWorkspace, Json, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl, kubectlTry, loadImage, selectStack, setLocalConfig, toolEnv, waitFor } from "./support";
 
 /** A digest reference for the dry-run probe only: the API server never pulls it. */
 const PROBE_IMAGE = `registry.local/edi/bots@sha256:${crypto.createHash("sha256").update("bots e2e operator safety").digest("hex")}`;
@@ -57,16 +57,13 @@ describe("e2e: operator safety on a local kube-apiserver", function () {
         const image = loadImage(env, process.env.BOTS_E2E_IMAGE);
         ws = e2eWorkspace(env);
         dev = await selectStack(ws, "dev");
-        await dev.setAllConfig({
-            [`${PROJECT}:kubeContext`]: { value: env.BOTS_KUBE_CONTEXT },
-            [`${PROJECT}:kubeconfig`]: { value: env.BOTS_KUBECONFIG },
-            [`${PROJECT}:namespace`]: { value: NAMESPACE },
-            [`${PROJECT}:imageMode`]: { value: "existing" },
-            [`${PROJECT}:imageRef`]: { value: image },
+        await setLocalConfig(dev, env, {
+            namespace: NAMESPACE,
+            imageRef: image,
             // The claim is what this spec is about; SQLite on it needs no database server.
-            [`${PROJECT}:databaseEngine`]: { value: "sqlite" },
+            databaseEngine: "sqlite",
             // The tests start engine runs themselves.
-            [`${PROJECT}:engineSuspend`]: { value: "true" },
+            engineSuspend: "true",
         });
         await dev.setConfig(`${PROJECT}:botsActivateRoutes[0]`, { value: "myfirstroute" }, true);
         // Deployed as a new operator would: no storageClass, so the cluster's default class.
@@ -220,7 +217,7 @@ describe("e2e: operator safety on a local kube-apiserver", function () {
         // docs/configuration.md, "Changing the data volume", step 1: stop the writers.
         await set("engineJobTtlSeconds", "10");
         await set("webReplicas", "0");
-        await set("dirmonitorEnabled", "false");
+        await set("workerEnabled", "false");
         await set("engineSuspend", "true");
         await dev.up({ onOutput: log });
         await waitFor("the web and worker pods gone", () =>

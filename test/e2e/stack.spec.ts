@@ -37,6 +37,7 @@ import {
     selectConsumerStack,
     selectStack,
     serviceRelay,
+    setLocalConfig,
     sh,
     stepsOf,
     toolEnv,
@@ -47,9 +48,10 @@ import { engineReport } from "../support/engine-report";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 // A second run on the same cluster (another work tree) keeps apart with BOTS_E2E_SUFFIX (appended
-// to both namespaces) and its own database server (BOTS_E2E_PG_PORT, BOTS_E2E_PG_DIR: pg-server.sh).
+// to both namespaces) and its own database server (BOTS_E2E_PG_PORT, BOTS_E2E_PG_DIR).
 const SUFFIX = process.env.BOTS_E2E_SUFFIX ?? "";
 const PG_PORT = Number(process.env.BOTS_E2E_PG_PORT ?? 55433);
+const PG_DIR = process.env.BOTS_E2E_PG_DIR ?? "/var/tmp/bots-e2e-pg";
 const DB_NAMESPACE = `databases-dev${SUFFIX}`;
 const DB_SERVICE = "postgres";
 const DB_HOST = `${DB_SERVICE}.${DB_NAMESPACE}.svc.cluster.local`;
@@ -77,7 +79,9 @@ describe("e2e: dev stack on a real node", function () {
             process.stdout.write(s);
         }
     };
-    const pg = (...args: string[]) => sh(env, "bash", ["test/e2e/pg-server.sh", ...args], { E2E_PG_PASSWORD: dbPassword });
+    // test/support/pg-server.sh, on the node's link as well, so the pods reach it.
+    const PG = { BOTS_TEST_PG_PORT: String(PG_PORT), BOTS_TEST_PG_DIR: PG_DIR, BOTS_TEST_PG_BIND: `127.0.0.1,${HOST_IP}` };
+    const pg = (...args: string[]) => sh(env, "bash", ["test/support/pg-server.sh", ...args], { ...PG, BOTS_TEST_PG_PASSWORD: dbPassword });
 
     /**
      * What an operator does for Pulumi.dev.yaml's databaseExistingSecret: put the password into the
@@ -107,12 +111,6 @@ describe("e2e: dev stack on a real node", function () {
         return getJson(env, ["-n", ns, "get", "pods", "-l", `app.kubernetes.io/component=${component}`]).items;
     }
 
-    async function localConfig(stack: Stack): Promise<void> {
-        await stack.setAllConfig({
-            [`${PROJECT}:kubeContext`]: { value: env.BOTS_KUBE_CONTEXT },
-            [`${PROJECT}:kubeconfig`]: { value: env.BOTS_KUBECONFIG },
-        });
-    }
 
     /** kubernetes:* custom resources of the stack's state, with what the program asked for. */
     async function stateObjects(): Promise<{ type: string; inputs: Json; outputs: Json; protect: boolean }[]> {
@@ -225,13 +223,8 @@ describe("e2e: dev stack on a real node", function () {
 
         ws = e2eWorkspace(env);
         dev = await selectStack(ws, "dev");
-        await localConfig(dev);
-        await dev.setAllConfig({
-            [`${PROJECT}:imageMode`]: { value: "existing" },
-            [`${PROJECT}:imageRef`]: { value: IMAGE_A },
-            [`${PROJECT}:storageClass`]: { value: "local-rwx" },
-            [`${PROJECT}:engineSuspend`]: { value: "true" },
-        });
+        await setLocalConfig(dev, env);
+        await setLocalConfig(dev, env, { imageRef: IMAGE_A, storageClass: "local-rwx", engineSuspend: "true" });
         if (SUFFIX) {
             await dev.setAllConfig({
                 [`${PROJECT}:namespace`]: { value: `${(await dev.getConfig(`${PROJECT}:namespace`)).value}${SUFFIX}` },
@@ -252,7 +245,7 @@ describe("e2e: dev stack on a real node", function () {
             kubectlTry(env, ["delete", "namespace", ns, DB_NAMESPACE, "--wait=false"]);
         }
         if (env && !process.env.E2E_KEEP) {
-            spawnSync("bash", ["test/e2e/pg-server.sh", "stop"], { cwd: REPO_ROOT, env, encoding: "utf8" });
+            spawnSync("bash", ["test/support/pg-server.sh", "stop"], { cwd: REPO_ROOT, env: { ...env, ...PG }, encoding: "utf8" });
         }
         if (ws && !process.env.E2E_KEEP) {
             ws.cleanup();
@@ -782,7 +775,7 @@ describe("e2e: dev stack on a real node", function () {
 
     it("preview of the prod stack against the same cluster succeeds", async function () {
         const prod = await selectStack(ws, "prod");
-        await localConfig(prod);
+        await setLocalConfig(prod, env);
         // Promotion: prod deploys the digest dev runs (Pulumi.prod.yaml leaves imageRef to that step).
         await prod.setConfig(`${PROJECT}:imageRef`, { value: (await dev.outputs()).imageRef.value });
         const t0 = Date.now();

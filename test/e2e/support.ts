@@ -66,7 +66,6 @@ export function e2eWorkspace(env: Record<string, string>): E2eWorkspace {
         PULUMI_CONFIG_PASSPHRASE: "bots-e2e-passphrase",
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
         PULUMI_SKIP_CONFIRMATIONS: "true",
     };
     return {
@@ -84,6 +83,27 @@ export async function selectStack(ws: E2eWorkspace, stackName: string): Promise<
     return LocalWorkspace.createOrSelectStack(
         { stackName, workDir: ws.workDir },
         { envVars: ws.envVars, pulumiHome: undefined },
+    );
+}
+
+/**
+ * The stack config every stack on the local cluster shares, written once for the e2e specs and the
+ * node bench: the cluster's kubeconfig and context, plus the plain keys given (undefined: left as
+ * the stack file has it). `imageRef` alone also selects existing mode.
+ */
+export async function setLocalConfig(stack: Stack, env: Record<string, string>, keys: Record<string, string | undefined> = {}): Promise<void> {
+    const values: Record<string, string | undefined> = {
+        kubeContext: env.BOTS_KUBE_CONTEXT,
+        kubeconfig: env.BOTS_KUBECONFIG,
+        ...(keys.imageRef ? { imageMode: "existing" } : {}),
+        ...keys,
+    };
+    await stack.setAllConfig(
+        Object.fromEntries(
+            Object.entries(values)
+                .filter((e): e is [string, string] => e[1] !== undefined)
+                .map(([k, v]) => [`${PROJECT}:${k}`, { value: v }]),
+        ),
     );
 }
 

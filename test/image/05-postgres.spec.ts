@@ -6,9 +6,9 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import {
-    EXPECTED_TABLES, IMAGE, PG_PORT, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage, exec, httpGet,
+    EXPECTED_TABLES, IMAGE, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage, exec, httpGet,
     installX12Route, logs, makeConfigDir, makeVolume, onCleanup, pg, psql, requireShared, runArgs, startDetached,
-    stopWithin, waitHttp,
+    stopWithin, waitHttp, serverDbEnv,
 } from "./support";
 
 const PORTS = { web: 18091, jobqueue: 28192, engine: 28191 };
@@ -20,11 +20,10 @@ describe("PostgreSQL: init-db, readiness, engine", function () {
     const dbname = "bots_image_test";
     let volume: string;
     let etc: string;
-    const dbEnv = (over: Record<string, string> = {}) => ({
-        BOTSENV, BOTS_DB_ENGINE: "postgresql", DB_HOST: "127.0.0.1", DB_PORT: PG_PORT, DB_NAME: dbname,
-        DB_USER: "bots", DB_PASSWORD: "bots-test-pw", DB_CONNECT_TIMEOUT: "3",
-        SUPERUSER_USERNAME: "admin", SUPERUSER_PASSWORD: "pg-first-pw", TIME_ZONE: "Europe/Amsterdam", ...over,
-    });
+    const dbEnv = (over: Record<string, string> = {}) =>
+        serverDbEnv("postgresql", dbname, {
+            BOTSENV, DB_CONNECT_TIMEOUT: "3", SUPERUSER_USERNAME: "admin", SUPERUSER_PASSWORD: "pg-first-pw", TIME_ZONE: "Europe/Amsterdam", ...over,
+        });
 
     before(function () {
         requireShared(this);

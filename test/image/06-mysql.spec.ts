@@ -5,8 +5,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    EXPECTED_TABLES, IMAGE, MYSQL_PORT, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage, exec, httpGet,
-    installX12Route, logs, makeConfigDir, makeVolume, my, requireShared, runArgs, startDetached, stopWithin, waitHttp,
+    EXPECTED_TABLES, IMAGE, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage, exec, httpGet,
+    installX12Route, logs, makeConfigDir, makeVolume, my, requireShared, runArgs, startDetached, stopWithin, waitHttp, serverDbEnv,
 } from "./support";
 
 const PORTS = { web: 18101, jobqueue: 28202, engine: 28201 };
@@ -18,11 +18,8 @@ describe("MySQL (MariaDB): init-db, readiness, engine", function () {
     const dbname = "bots_image_test";
     let volume: string;
     let etc: string;
-    const dbEnv = (over: Record<string, string> = {}) => ({
-        BOTSENV, BOTS_DB_ENGINE: "mysql", DB_HOST: "127.0.0.1", DB_PORT: MYSQL_PORT, DB_NAME: dbname,
-        DB_USER: "bots", DB_PASSWORD: "bots-test-pw", DB_CONNECT_TIMEOUT: "3",
-        SUPERUSER_USERNAME: "admin", SUPERUSER_PASSWORD: "my-first-pw", ...over,
-    });
+    const dbEnv = (over: Record<string, string> = {}) =>
+        serverDbEnv("mysql", dbname, { BOTSENV, DB_CONNECT_TIMEOUT: "3", SUPERUSER_USERNAME: "admin", SUPERUSER_PASSWORD: "my-first-pw", ...over });
 
     before(function () {
         requireShared(this);

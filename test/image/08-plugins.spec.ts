@@ -6,9 +6,9 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    FIXTURES, IMAGE as PROGRAM_IMAGE, IMAGE_NO_PLUGINS, IMAGE_PLUGINS as IMAGE, IMAGE_SWAPPED_PLUGIN, PG_PORT, PLUGINS, PLUGINS_ROOT, PROGRAM_PLUGIN,
+    FIXTURES, IMAGE as PROGRAM_IMAGE, IMAGE_NO_PLUGINS, IMAGE_PLUGINS as IMAGE, IMAGE_SWAPPED_PLUGIN, PLUGINS, PLUGINS_ROOT, PROGRAM_PLUGIN,
     SWAPPED_PLUGIN, chownR, cleanupAll, docker, ensureImage, ensureNoPluginsImage, ensurePluginsImage, ensureSwappedPluginImage, envDir,
-    makeConfigDir, makeVolume, must, onCleanup, pg, requireShared, runArgs,
+    makeConfigDir, makeVolume, must, onCleanup, pg, requireShared, runArgs, serverDbEnv,
 } from "./support";
 import { engineReport } from "../support/engine-report";
 
@@ -96,10 +96,7 @@ for (const dbKind of ["sqlite", "postgresql"] as const) {
                     };
                     if (dbKind === "postgresql") {
                         pg("createdb", dbname);
-                        Object.assign(env, {
-                            BOTS_DB_ENGINE: "postgresql", DB_HOST: "127.0.0.1", DB_PORT: PG_PORT, DB_NAME: dbname,
-                            DB_USER: "bots", DB_PASSWORD: "bots-test-pw",
-                        });
+                        Object.assign(env, serverDbEnv("postgresql", dbname));
                     }
                 });
 

@@ -10,8 +10,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    FIXTURES, IMAGE, IMAGE_331, MYSQL_PORT, PG_PORT, PLUGINS_ROOT, PROGRAM_PLUGIN, RunOpts, cleanupAll, csvOutbox, docker, dropX12Order,
-    ensureImage, ensureImage331, installX12Route, makeConfigDir, makeVolume, must, my, pg, psql, requireShared, runArgs, sqlite,
+    FIXTURES, IMAGE, IMAGE_331, PLUGINS_ROOT, PROGRAM_PLUGIN, RunOpts, cleanupAll, csvOutbox, docker, dropX12Order,
+    ensureImage, ensureImage331, installX12Route, makeConfigDir, makeVolume, must, my, pg, psql, requireShared, runArgs, sqlite, serverDbEnv,
 } from "./support";
 
 const PORTS = { web: 18711, jobqueue: 28712, engine: 28711 };
@@ -74,7 +74,7 @@ const ENGINES: Engine[] = [
     },
     {
         name: "PostgreSQL",
-        env: (db) => ({ BOTS_DB_ENGINE: "postgresql", DB_HOST: "127.0.0.1", DB_PORT: PG_PORT, DB_NAME: db, DB_USER: "bots", DB_PASSWORD: "bots-test-pw" }),
+        env: (db) => serverDbEnv("postgresql", db),
         createdb: (db) => {
             serverUp("pg");
             pg("createdb", db);
@@ -84,7 +84,7 @@ const ENGINES: Engine[] = [
     },
     {
         name: "MariaDB",
-        env: (db) => ({ BOTS_DB_ENGINE: "mysql", DB_HOST: "127.0.0.1", DB_PORT: MYSQL_PORT, DB_NAME: db, DB_USER: "bots", DB_PASSWORD: "bots-test-pw" }),
+        env: (db) => serverDbEnv("mysql", db),
         createdb: (db) => {
             serverUp("my");
             my("createdb", db);

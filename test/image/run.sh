@@ -46,7 +46,7 @@ set +e
 node_modules/.bin/mocha --config test/image/.mocharc.json "${grep_args[@]}"
 rc=$?
 set -e
-bash test/image/pg-server.sh stop || true
+bash test/support/pg-server.sh stop || true
 bash test/image/mysql-server.sh stop || true
 echo "image tier: wall time $(( $(date +%s) - start ))s"
 exit "$rc"

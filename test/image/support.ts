@@ -347,10 +347,10 @@ export function sqlite(dbFile: string, sql: string): string {
     return r.stdout;
 }
 
-/** The throw-away PostgreSQL server of the image tier (test/image/pg-server.sh) and its port. */
+/** The throw-away PostgreSQL server of the image tier (test/support/pg-server.sh) and its port. */
 export const PG_PORT = process.env.BOTS_TEST_PG_PORT || "55432";
 export function pg(...args: string[]): string {
-    return must(run("bash", [path.join(ROOT, "test", "image", "pg-server.sh"), ...args], { env: { ...process.env, BOTS_TEST_PG_PORT: PG_PORT } }), `pg-server ${args.join(" ")}`).stdout;
+    return must(run("bash", [path.join(ROOT, "test", "support", "pg-server.sh"), ...args], { env: { ...process.env, BOTS_TEST_PG_PORT: PG_PORT } }), `pg-server ${args.join(" ")}`).stdout;
 }
 
 /** psql as the server's superuser: rows unaligned, tuples only. */
@@ -363,4 +363,17 @@ export function psql(dbname: string, sql: string): string {
 export const MYSQL_PORT = process.env.BOTS_TEST_MYSQL_PORT || "53306";
 export function my(...args: string[]): string {
     return must(run("bash", [path.join(ROOT, "test", "image", "mysql-server.sh"), ...args], { env: { ...process.env, BOTS_TEST_MYSQL_PORT: MYSQL_PORT } }), `mysql-server ${args.join(" ")}`).stdout;
+}
+
+/** The container environment that points Bots at database `name` on the tier's PostgreSQL or MariaDB server. */
+export function serverDbEnv(engine: "postgresql" | "mysql", name: string, over: Record<string, string> = {}): Record<string, string> {
+    return {
+        BOTS_DB_ENGINE: engine,
+        DB_HOST: "127.0.0.1",
+        DB_PORT: engine === "postgresql" ? PG_PORT : MYSQL_PORT,
+        DB_NAME: name,
+        DB_USER: "bots",
+        DB_PASSWORD: "bots-test-pw",
+        ...over,
+    };
 }

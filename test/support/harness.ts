@@ -187,3 +187,19 @@ export function podSpecs(run: StackRun): { owner: string; spec: any }[] { // esl
         ...ofType(run, T.cronJob).map((c) => ({ owner: c.inputs.metadata.name, spec: c.inputs.spec.jobTemplate.spec.template.spec })),
     ];
 }
+
+/** The warnings the program logs (pulumi.log.warn) while fn runs the stack(s). */
+export async function warningsOf(fn: () => Promise<unknown>): Promise<string[]> {
+    const seen: string[] = [];
+    const log = pulumi.log as unknown as { warn: (msg: string) => Promise<void> };
+    const original = log.warn;
+    log.warn = async (msg: string) => {
+        seen.push(msg);
+    };
+    try {
+        await fn();
+        return seen;
+    } finally {
+        log.warn = original;
+    }
+}

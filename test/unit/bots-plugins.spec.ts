@@ -1,12 +1,11 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../components/config/config";
 import { INSTALLED_USERSYS_SUFFIXES } from "../../components/image/build-spec";
 import { ACTIVATE_ROUTES_ENV, PLUGIN_DIR, SECRET_FILES } from "../../components/image/runtime-contract";
 import { assertRefused } from "../support/bad-config";
-import { T, one, ofType, runStack } from "../support/harness";
+import { T, one, ofType, runStack, warningsOf } from "../support/harness";
 import { botsTree, pluginDir } from "./fixtures";
 
 async function configError(set: Record<string, string>): Promise<string> {
@@ -132,22 +131,6 @@ describe("Bots source tree and plugins (botsSourceDir, botsPlugins, botsActivate
             assert.match(msg, /botsPlugins = .*needs imageMode build and botsSource context/);
         });
     });
-
-    /** The warnings the program logs while fn runs the stack(s). */
-    async function warningsOf(fn: () => Promise<unknown>): Promise<string[]> {
-        const seen: string[] = [];
-        const log = pulumi.log as unknown as { warn: (msg: string) => Promise<void> };
-        const original = log.warn;
-        log.warn = async (msg: string) => {
-            seen.push(msg);
-        };
-        try {
-            await fn();
-            return seen;
-        } finally {
-            log.warn = original;
-        }
-    }
 
     it("warns in preview that the PyPI fallback runs an end-of-life Django", async () => {
         const pypi = await warningsOf(() => runStack({ stack: "dev" }));

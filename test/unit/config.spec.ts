@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { ConfigError } from "../../components/config/config";
-import { configFor } from "../support/harness";
+import { configFor, runStack, warningsOf } from "../support/harness";
 import { BadConfigCase, assertRefused } from "../support/bad-config";
 
 const BAD: BadConfigCase[] = [
@@ -103,5 +103,38 @@ describe("stack configuration", () => {
         const c = configFor({ stack: "dev", unset: ["databaseExistingSecret"], secrets: { databasePassword: "pw" } });
         assert.ok(c.database.password, "password kept");
         assert.strictEqual(c.database.existingSecret, undefined);
+    });
+});
+
+describe("config: renamed keys", () => {
+    it("reads dirmonitorEnabled as workerEnabled for one release, and says how to move it", async () => {
+        const c = configFor({ stack: "dev", set: { dirmonitorEnabled: "false" } });
+        assert.strictEqual(c.worker.enabled, false);
+        assert.deepStrictEqual(c.warnings, [
+            "bots-edi-deploy:dirmonitorEnabled is renamed workerEnabled and is read until 0.3.0: pulumi config set workerEnabled false && pulumi config rm dirmonitorEnabled",
+        ]);
+        const logged = await warningsOf(() => runStack({ stack: "dev", set: { dirmonitorEnabled: "false" } }));
+        assert.ok(logged.some((m) => m === c.warnings[0]), logged.join("\n"));
+    });
+
+    it("warns about nothing when only the new name is set", () => {
+        assert.deepStrictEqual(configFor({ stack: "dev", set: { workerEnabled: "false" } }).warnings, []);
+    });
+
+    it("refuses both names at once, naming the old one", () => {
+        assert.throws(
+            () => configFor({ stack: "dev", set: { dirmonitorEnabled: "false", workerEnabled: "true" } }),
+            (e: unknown) =>
+                e instanceof ConfigError &&
+                e.issues.length === 1 &&
+                /^bots-edi-deploy:dirmonitorEnabled = "false": renamed workerEnabled, which is set too; remove it \(pulumi config rm dirmonitorEnabled\)$/.test(e.issues[0]),
+        );
+    });
+
+    it("checks the old name's value by the new key's rule", () => {
+        assert.throws(
+            () => configFor({ stack: "dev", set: { dirmonitorEnabled: "maybe" } }),
+            (e: unknown) => e instanceof ConfigError && e.issues.some((i) => i === `bots-edi-deploy:dirmonitorEnabled (renamed workerEnabled) = "maybe": must be true or false`),
+        );
     });
 });

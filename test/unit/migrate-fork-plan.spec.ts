@@ -116,7 +116,7 @@ describe("migrate-fork plan (the fork's dev overlay)", function () {
             superuserName: "edi-admin",
             superuserEmail: "edi@example.com",
             webReplicas: "1",
-            dirmonitorEnabled: "true",
+            workerEnabled: "true",
             engineSchedule: "*/5 * * * *",
             engineTimeZone: "Etc/UTC",
             engineArgs: '["--new"]',

@@ -271,7 +271,7 @@ describe("topology", () => {
     });
 
     it("drops the worker and disables the job queue when the directory monitor is off", async () => {
-        const run = await runStack({ stack: "dev", set: { dirmonitorEnabled: "false" } });
+        const run = await runStack({ stack: "dev", set: { workerEnabled: "false" } });
         assert.deepStrictEqual(ofType(run, T.deployment).map((d) => d.inputs.metadata.name), ["bots-web"]);
         assert.match(reveal(settings(run).inputs.stringData)["bots.ini"], /\[jobqueue\]\n(#.*\n)*enabled = False/);
     });

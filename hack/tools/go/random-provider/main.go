@@ -17,16 +17,23 @@
 //
 // Anything else (RandomId, RandomUuid, imports, GetSchema) is unimplemented and
 // fails loudly rather than pretending.
+//
+// Its state must never reach an operator's stack: Configure refuses any backend
+// but a local file:// one (the tests', the local trial's), so a shell that has
+// sourced hack/tools/env.sh cannot write stand-in state to a shared backend.
 package main
 
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"math/big"
+	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -124,7 +131,48 @@ func (p *provider) DiffConfig(context.Context, *pulumirpc.DiffRequest) (*pulumir
 	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
 }
 
+// backendURL is the backend the CLI that started this plugin works on: PULUMI_BACKEND_URL,
+// else the current login recorded in $PULUMI_HOME/credentials.json (the plugin inherits the
+// CLI's environment).
+func backendURL() string {
+	if u := os.Getenv("PULUMI_BACKEND_URL"); u != "" {
+		return u
+	}
+	home := os.Getenv("PULUMI_HOME")
+	if home == "" {
+		if h, err := os.UserHomeDir(); err == nil {
+			home = filepath.Join(h, ".pulumi")
+		}
+	}
+	var creds struct {
+		Current string `json:"current"`
+	}
+	if b, err := os.ReadFile(filepath.Join(home, "credentials.json")); err == nil && json.Unmarshal(b, &creds) == nil {
+		return creds.Current
+	}
+	return ""
+}
+
+// localBackendProblem says why the stand-in refuses to serve this backend, or "".
+func localBackendProblem(backend string) string {
+	u, err := url.Parse(backend)
+	if err == nil && u.Scheme == "file" {
+		return ""
+	}
+	shown := "an unknown backend (no PULUMI_BACKEND_URL and no current login)"
+	if err == nil && u.Scheme != "" {
+		shown = u.Scheme + "://" + u.Host + u.Path
+	}
+	return "the stand-in random provider of bots-edi-deploy's test machinery (hack/tools/go/random-provider) " +
+		"only serves local file:// backends, and this stack's backend is " + shown + ": its state must never " +
+		"reach an operator's stack. Run pulumi from a shell that has not sourced hack/tools/env.sh, so that " +
+		"Pulumi installs the real pulumi-random plugin (README, Adding a stack)"
+}
+
 func (p *provider) Configure(context.Context, *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
+	if why := localBackendProblem(backendURL()); why != "" {
+		return nil, status.Error(codes.FailedPrecondition, why)
+	}
 	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true, AcceptResources: true, AcceptOutputs: true}, nil
 }
 
