@@ -132,6 +132,14 @@ case "${service}" in
                 -*) die "engine: unknown option '${arg}' (allowed: --new --resend --rereceive --automaticretrycommunication --cleanup, then route ids)" 64 ;;
             esac
         done
+        # bots-backup's marker (the job queue's runs check it in /opt/bots/bin/bots-engine).
+        if [[ -f "${ENV_DIR}/.backup-in-progress" ]]; then
+            deadline="$(head -c 20 "${ENV_DIR}/.backup-in-progress" | tr -cd '0-9')"
+            if [[ -n "${deadline}" ]] && (( $(date +%s) < deadline )); then
+                log "a backup is in progress (${ENV_DIR}/.backup-in-progress): this engine run is skipped; the next one picks up its files"
+                exit 0
+            fi
+        fi
         exec bots-service engine "-c${BOTS_CONFIG_DIR}" "$@"
         ;;
     init-db)

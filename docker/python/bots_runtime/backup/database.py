@@ -78,7 +78,7 @@ def _mysql_defaults() -> str:
         out.write(
             "[client]\n"
             f"host={s['HOST'] or 'localhost'}\nport={s['PORT'] or 3306}\nuser={s['USER']}\n"
-            f'password="{password}"\nconnect-timeout=15\ndefault-character-set=utf8mb4\n'
+            f'password="{password}"\ndefault-character-set=utf8mb4\n'
         )
     return path
 
