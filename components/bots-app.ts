@@ -10,7 +10,7 @@ import { BotsServiceAccount } from "./kubernetes/service-account";
 import { BotsWeb } from "./kubernetes/web";
 import { ConfigSecret, sha256 } from "./kubernetes/config-secret";
 import { CLAIM_NAME, DataVolume } from "./kubernetes/data-volume";
-import { ACK_KEY, DataVolumeSpec, GuardResult, PlannedVolume, guardDataVolume } from "./kubernetes/data-volume-guard";
+import { ACK_KEY, DataVolumeSpec, GuardResult, PlannedVolume, guardDataVolume } from "./guards/data-volume-guard";
 import { DbInitJob } from "./kubernetes/db-init-job";
 import { BackupCronJob } from "./kubernetes/backup-cronjob";
 import { EngineCronJob } from "./kubernetes/engine-cronjob";
@@ -83,6 +83,7 @@ export class BotsApp extends pulumi.ComponentResource {
                 labels: labels(env, "config"),
                 protect: c.storage.protect,
                 adopt: c.kubernetes.adoptNamespace,
+                production: c.production,
             },
             { parent: this },
         );
@@ -319,7 +320,7 @@ function plannedVolume(c: AppConfig): PlannedVolume {
 }
 
 /**
- * The data volume guard (components/kubernetes/data-volume-guard.ts) on the spec the previous
+ * The data volume guard (components/guards/data-volume-guard.ts) on the spec the previous
  * deployment recorded, read through a StackReference to this very stack. Rejects with a
  * ConfigError naming each key when the change is not acknowledged.
  */

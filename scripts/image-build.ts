@@ -8,7 +8,8 @@
 // `docker buildx`, else buildx + buildkitd built from Go by hack/docker/buildkit.sh.
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { BuildInputError, buildSpec, buildxArgs } from "../components/image/build-spec";
+import { buildSpec, buildxArgs } from "../components/image/build-spec";
+import { BuildInputError } from "../components/image/plugin-checks";
 
 const ROOT = path.resolve(__dirname, "..");
 

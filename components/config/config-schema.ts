@@ -1,4 +1,3 @@
-import * as path from "path";
 import { z } from "zod";
 import { cronScheduleProblem } from "./cron";
 import { allowedHost, emailAddress, senderAddress, serverHost } from "./django-rules";
@@ -6,7 +5,6 @@ import { dns1123Label, dns1123Subdomain, ianaTimeZone, ingressHost, ownNamespace
 import { cidrProblem } from "./net";
 import { parseCpu, parseMemory } from "./quantity";
 import { CLAIM_NAME } from "../kubernetes/data-volume";
-import { BuildInputError, checkActivateRoutes, checkBotsSource, checkPluginFiles, checkRouteOwners, pluginRoutes } from "../image/build-spec";
 
 // The stack configuration as operators write it: flat keys. This file is the one description of
 // every key: its type, default, rule and meaning. `npm run docs` generates the `config:` block of
@@ -175,7 +173,10 @@ export const rawConfigSchema = z
             "Pod Security Standards version pinned on the namespace's restricted enforce/audit/warn labels (vX.Y or latest).",
             regex(/^(latest|v1\.\d{1,2})$/, "must be 'latest' or a Kubernetes minor version such as v1.34"),
         ),
-        production: bool(false, "This stack is production: refuse debug, unprotected data, backups off, NetworkPolicies off and fewer than 2 web pods."),
+        production: bool(
+            false,
+            "This stack is production: refuse debug, unprotected data, backups off, NetworkPolicies off and fewer than 2 web pods, and label the namespace bots-edi.io/production. The policy pack's productionStacks list (default [\"prod\"]) names the stacks that must declare it.",
+        ),
 
         // Image
         imageMode: oneOf(["build", "existing"] as const, "build", "build: build the image from docker/ and push it to imageRepository. existing: deploy imageRef."),
@@ -455,37 +456,8 @@ export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey
     if (c.imageMode === "build" && c.botsSource === "context" && c.botsSourceDir === "") {
         add("botsSourceDir", "is required when botsSource is context in build mode: the local Bots source tree");
     }
-    if (c.imageMode === "build" && c.botsSource === "context" && c.botsSourceDir !== "") {
-        for (const problem of checkBotsSource(path.resolve(c.botsSourceDir))) {
-            add("botsSourceDir", problem);
-        }
-    }
     if (c.botsPlugins.length > 0 && (c.imageMode !== "build" || c.botsSource !== "context")) {
         add("botsPlugins", "needs imageMode build and botsSource context: plugins are baked into a Bots 4 image built from a source tree (an existing image carries its own)");
-    } else if (c.botsPlugins.length > 0) {
-        const dirs = c.botsPlugins.map((d) => path.resolve(d));
-        const names = dirs.map((d) => path.basename(d));
-        const dup = names.find((n, i) => names.indexOf(n) !== i);
-        if (dup) {
-            add("botsPlugins", `two plugin folders are named "${dup}": a plugin is installed under its folder name, which must be unique`);
-        }
-        let readable = true;
-        for (const dir of dirs) {
-            try {
-                pluginRoutes(dir);
-            } catch (e) {
-                readable = false;
-                add("botsPlugins", e instanceof BuildInputError ? e.message : String(e));
-            }
-        }
-        if (readable) {
-            for (const problem of [...checkRouteOwners(dirs), ...checkPluginFiles(dirs)]) {
-                add("botsPlugins", problem);
-            }
-            for (const problem of checkActivateRoutes(dirs, c.botsActivateRoutes)) {
-                add("botsActivateRoutes", problem);
-            }
-        }
     }
     if (secrets.registryPassword && c.registryUsername === "") {
         add("registryUsername", "is required when registryPassword is set");

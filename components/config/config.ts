@@ -2,10 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { controlCharacter } from "./django-rules";
 import { dns1123Label } from "./k8s-rules";
 import { KubeconfigView, kubeContextProblem, kubeconfigProblem, readKubeconfig } from "./kubeconfig";
+import { sourceIssues } from "./source-checks";
 import {
     RawConfig,
     RENAMED_KEYS,
-    RESOURCE_COMPONENTS,
     ResourceComponent,
     SECRET_KEYS,
     SecretKey,
@@ -280,7 +280,7 @@ export function parseConfig(input: StackConfigInput): AppConfig {
         throw new ConfigError(issues, stack);
     }
     const c = parsed.data;
-    for (const { key, message } of crossFieldIssues(c, given)) {
+    for (const { key, message } of [...crossFieldIssues(c, given), ...sourceIssues(c)]) {
         const value = (SECRET_KEYS as readonly string[]).includes(key) ? "(secret)" : show(plain[key]);
         issues.push(`${full(key)} = ${value}: ${message}`);
     }
@@ -505,5 +505,3 @@ export function loadConfig(): AppConfig {
     const kubeconfig = readKubeconfig(values.kubeconfig ?? "");
     return parseConfig({ project, stack: pulumi.getStack(), values, secretKeys, kubeconfig });
 }
-
-export { RESOURCE_COMPONENTS };

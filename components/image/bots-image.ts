@@ -3,7 +3,6 @@ import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { buildSpec } from "./build-spec";
 
-export { DOCKER_CONTEXT } from "./build-spec";
 
 /** How to build the image (build mode). */
 export interface BotsImageBuild {

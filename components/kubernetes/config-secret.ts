@@ -1,8 +1,8 @@
 import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { SECRET_FILES, SecretName } from "../image/runtime-contract";
+import { generatedPassword, namingKey as newNamingKey } from "../random/generated-passwords";
 import { SecretFile } from "./bots-pod";
 
 export interface ConfigSecretArgs {
@@ -19,12 +19,6 @@ export interface ConfigSecretArgs {
     /** Use this existing Secret as it is for the settings instead of creating one. */
     existingSecretName?: string;
 }
-
-/** Values generated with @pulumi/random when neither supplied nor external. */
-const GENERATED: Partial<Record<SecretName, random.RandomPasswordArgs>> = {
-    DJANGO_SECRET_KEY: { length: 64, special: true, overrideSpecial: "!#%*+-=_~" },
-    SUPERUSER_PASSWORD: { length: 24, special: false },
-};
 
 /** Length of the content digest in the Secrets' names. */
 const NAME_DIGEST_LENGTH = 10;
@@ -60,7 +54,6 @@ export class ConfigSecret extends pulumi.ComponentResource {
 
     constructor(name: string, args: ConfigSecretArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bots:k8s:ConfigSecret", name, {}, opts);
-        const child = { parent: this };
         const secretOpts = { parent: this, deleteBeforeReplace: true };
 
         if (args.existingSecretName) {
@@ -93,14 +86,11 @@ export class ConfigSecret extends pulumi.ComponentResource {
                 this.files[secretName] = { name: secretName, secretName: external.name, key: external.key };
                 continue;
             }
-            const generate = GENERATED[secretName];
-            const value =
-                args.supplied[secretName] ??
-                (generate ? new random.RandomPassword(`${name}-${SECRET_FILES[secretName]}`, generate, child).result : undefined);
+            const value = args.supplied[secretName] ?? generatedPassword(name, secretName, this);
             if (value === undefined) {
                 continue;
             }
-            namingKey ??= new random.RandomPassword(`${name}-naming-key`, { length: 64, special: false }, child).result;
+            namingKey ??= newNamingKey(name, this);
             const base = `${name}-${SECRET_FILES[secretName]}`;
             const valueName = pulumi.unsecret(pulumi.all([namingKey, value]).apply(([key, v]) => valueSecretName(base, key, v)));
             this.secrets.push(

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DataVolumeSpec } from "./data-volume-guard";
+import { DataVolumeSpec } from "../guards/data-volume-guard";
 
 export interface DataVolumeArgs {
     /** Namespace of the claim. */

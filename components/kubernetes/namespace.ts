@@ -12,7 +12,12 @@ export interface BotsNamespaceArgs {
     protect: boolean;
     /** The namespace exists and is not the stack's: only its labels are applied, by a server-side patch. */
     adopt: boolean;
+    /** The stack declares itself production (the policy pack checks the stacks it lists do). */
+    production: boolean;
 }
+
+/** Label a production stack's namespace carries: the program's `production` key, for the policy pack to read. */
+export const PRODUCTION_LABEL = "bots-edi.io/production";
 
 /**
  * The stack's Namespace, enforcing the Pod Security "restricted" profile. With protected data it is
@@ -32,7 +37,8 @@ export class BotsNamespace extends pulumi.ComponentResource {
             psa[`pod-security.kubernetes.io/${mode}`] = "restricted";
             psa[`pod-security.kubernetes.io/${mode}-version`] = args.podSecurityVersion;
         }
-        const metadata = { name: args.name, labels: { ...args.labels, ...psa } };
+        const production: Record<string, string> = args.production ? { [PRODUCTION_LABEL]: "true" } : {};
+        const metadata = { name: args.name, labels: { ...args.labels, ...psa, ...production } };
         const ns = args.adopt
             ? new k8s.core.v1.NamespacePatch(name, { metadata }, { parent: this })
             : new k8s.core.v1.Namespace(name, { metadata }, { parent: this, protect: args.protect, retainOnDelete: args.protect });

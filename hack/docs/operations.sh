@@ -125,7 +125,7 @@ if [ "$(printf '%s\n' "$pw" | wc -l)" != 1 ] || [ "${#pw}" != 24 ]; then
 fi
 
 say "docs/operations.md, Preview: the policy pack refuses unprotected data where it must be protected"
-printf '{ "data-volume-protected": { "protectedStacks": ["prod", "%s"] } }\n' "$STACK" >policy-config.json
+printf '{ "data-volume-protected": { "productionStacks": ["prod", "%s"] } }\n' "$STACK" >policy-config.json
 run cat policy-config.json
 # The one run in which the program unprotects the claim: an acknowledged data volume change.
 run pulumi config set storageClass fast-rwx

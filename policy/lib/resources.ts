@@ -85,3 +85,26 @@ export function stackOfUrn(urn: string): string {
     const m = /^urn:pulumi:([^:]+)::/.exec(urn);
     return m ? m[1] : "";
 }
+
+/** The pack's one list of production stacks, in every policy's config that judges production. */
+export interface ProductionStacksConfig {
+    /** Stacks held to the production rules. Default ["prod"]. */
+    productionStacks?: string[];
+    /** The list's name before 0.2 (data-volume-protected); read until 0.3.0. */
+    protectedStacks?: string[];
+}
+
+/**
+ * configSchema of a policy that takes the production stacks list. No schema default: the engine
+ * would fill it in and hide an old protectedStacks; productionStacks() applies ["prod"].
+ */
+export const PRODUCTION_STACKS_SCHEMA = {
+    properties: {
+        productionStacks: { type: "array" as const, items: { type: "string" as const } },
+    },
+};
+
+/** The production stacks a policy's config names: productionStacks, else the old protectedStacks, else ["prod"]. */
+export function productionStacks(cfg: ProductionStacksConfig | undefined): string[] {
+    return cfg?.productionStacks ?? cfg?.protectedStacks ?? ["prod"];
+}

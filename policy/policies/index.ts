@@ -22,6 +22,7 @@ import { dataVolumeProtected } from "./data/data-volume-protected";
 import { noSecretOutputs } from "./outputs/no-secret-data-in-outputs";
 import { secretEnv } from "./workloads/secret-env";
 import { prodNetworkPolicy } from "./production/network-policies";
+import { productionDeclared } from "./production/production-declared";
 import { prodBackups } from "./production/backups";
 
 /** Every policy of the pack, all mandatory. */
@@ -43,5 +44,6 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     noSecretOutputs,
     secretEnv,
     prodNetworkPolicy,
+    productionDeclared,
     prodBackups,
 ];

@@ -106,7 +106,7 @@ describe("backup and restore (bots-backup)", function () {
             assert.match(manifest.schema.latestBotsMigration, /^bots\.\d{4}_/);
             assert.equal(manifest.imageDigest, `sha256:${"a".repeat(64)}`);
             for (const [name, part] of Object.entries(manifest.parts as Record<string, { sha256: string; size: number }>)) {
-                const bytes = fs.readFileSync(path.join(s.target, "bk-stack", id!, name));
+                const bytes: Buffer = fs.readFileSync(path.join(s.target, "bk-stack", id!, name));
                 assert.equal(crypto.createHash("sha256").update(bytes).digest("hex"), part.sha256, name);
                 assert.equal(bytes.length, part.size, name);
             }
@@ -143,7 +143,7 @@ describe("backup and restore (bots-backup)", function () {
         const damagedDir = path.join(s.target, "bk-a", "20000101T000000Z");
         fs.cpSync(path.join(s.target, "bk-a", good), damagedDir, { recursive: true });
         const tar = path.join(damagedDir, "files.tar.gz");
-        const bytes = fs.readFileSync(tar);
+        const bytes: Buffer = fs.readFileSync(tar);
         bytes[bytes.length - 10] ^= 0xff;
         fs.writeFileSync(tar, bytes);
         let r = s.bots(["backup", "restore", "20000101T000000Z"]);

@@ -5,7 +5,7 @@ import { parse } from "yaml";
 import { createApp } from "../../components/bots-app";
 import { AppConfig, parseConfig } from "../../components/config/config";
 import { KubeconfigView } from "../../components/config/kubeconfig";
-import { DataVolumeSpec } from "../../components/kubernetes/data-volume-guard";
+import { DataVolumeSpec } from "../../components/guards/data-volume-guard";
 import { PROJECT, Recorded, invokes, previousOutputs, recorded, useMocks } from "./mocks";
 
 export const REPO = path.resolve(__dirname, "..", "..");

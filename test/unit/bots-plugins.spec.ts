@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../../components/config/config";
-import { INSTALLED_USERSYS_SUFFIXES } from "../../components/image/build-spec";
+import { INSTALLED_USERSYS_SUFFIXES } from "../../components/image/plugin-checks";
 import { ACTIVATE_ROUTES_ENV, PLUGIN_DIR, SECRET_FILES } from "../../components/image/runtime-contract";
 import { assertRefused } from "../support/bad-config";
 import { T, one, ofType, runStack, warningsOf } from "../support/harness";

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { ConfigError } from "../../components/config/config";
-import { DataVolumeSpec, ackToken, guardDataVolume } from "../../components/kubernetes/data-volume-guard";
+import { DataVolumeSpec, ackToken, guardDataVolume } from "../../components/guards/data-volume-guard";
 import { DEV_DATA_VOLUME, StackRun, T, ofType, one, runStack } from "../support/harness";
 import { recorded } from "../support/mocks";
 

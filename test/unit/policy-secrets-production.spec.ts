@@ -1,6 +1,8 @@
 import * as assert from "assert";
 import { PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { prodNetworkPolicy } from "../../policy/policies/production/network-policies";
+import { PRODUCTION_LABEL as POLICY_LABEL, productionDeclared } from "../../policy/policies/production/production-declared";
+import { PRODUCTION_LABEL } from "../../components/kubernetes/namespace";
 import { secretEnv } from "../../policy/policies/workloads/secret-env";
 import { policies } from "../../policy/policies";
 import { StackRun, T, ofType, runStack } from "../support/harness";
@@ -34,6 +36,12 @@ function stackArgs(run: StackRun, stack: string, drop: (r: { type: string; input
         dependencies: [], propertyDependencies: {}, isType: () => false, asType: () => undefined,
     }));
     return { resources, stackTags: new Map(), getConfig: <C extends object>() => config as C, notApplicable: (r?: string): never => { throw new Error(`notApplicable: ${r}`); } };
+}
+
+async function declaredViolations(args: StackValidationArgs): Promise<string[]> {
+    const found: string[] = [];
+    await productionDeclared.validateStack(args, (m) => found.push(m));
+    return found;
 }
 
 async function prodViolations(args: StackValidationArgs): Promise<string[]> {
@@ -95,5 +103,23 @@ describe("policies of issue 10", function () {
         ]);
         assert.strictEqual((await prodViolations(stackArgs(dev, "dev", () => false, { productionStacks: ["dev"] }))).length, 1);
         assert.deepStrictEqual(await prodViolations(stackArgs(prod, "prod", noDeny, { productionStacks: ["live"] })), []);
+    });
+
+    it("production-declared passes prod as committed (production: true labels its namespace) and dev, which is not listed", async () => {
+        assert.strictEqual(POLICY_LABEL, PRODUCTION_LABEL, "the policy reads the label the program writes");
+        const ns = ofType(prod, T.namespace)[0];
+        assert.strictEqual(ns.inputs.metadata.labels[PRODUCTION_LABEL], "true");
+        assert.strictEqual(ofType(dev, T.namespace)[0].inputs.metadata.labels[PRODUCTION_LABEL], undefined);
+        assert.deepStrictEqual(await declaredViolations(stackArgs(prod, "prod")), []);
+        assert.deepStrictEqual(await declaredViolations(stackArgs(dev, "dev")), []);
+    });
+
+    it("production-declared fails a listed stack whose config does not say production: true, naming the command", async () => {
+        const undeclared = await runStack({ stack: "prod", set: { production: "false" } });
+        assert.deepStrictEqual(await declaredViolations(stackArgs(undeclared, "prod")), [
+            "stack prod is a production stack (productionStacks) but its config does not declare it: run `pulumi config set production true`, which also turns on the program's production guard rails",
+        ]);
+        assert.strictEqual((await declaredViolations(stackArgs(dev, "dev", () => false, { productionStacks: ["dev"] }))).length, 1);
+        assert.deepStrictEqual(await declaredViolations(stackArgs(undeclared, "prod", () => false, { productionStacks: ["live"] })), []);
     });
 });

@@ -420,8 +420,11 @@ describe("policy pack (CrossGuard) on the program's resources", function () {
             assert.deepStrictEqual(await allViolations("dev", devPvc), []);
             const policy = byName("data-volume-protected") as ResourceValidationPolicy;
             assert.strictEqual((await violations(policy, "dev", devPvc, { requireProtection: true })).length, 1);
-            assert.strictEqual((await violations(policy, "dev", devPvc, { protectedStacks: ["dev", "prod"] })).length, 1);
-            assert.strictEqual((await violations(policy, "prod", pvc, { protectedStacks: ["staging"] })).length, 0);
+            assert.strictEqual((await violations(policy, "dev", devPvc, { productionStacks: ["dev", "prod"] })).length, 1);
+            assert.strictEqual((await violations(policy, "prod", pvc, { productionStacks: ["staging"] })).length, 0);
+            // The list's name before 0.2 still counts, unless the new one is given.
+            assert.strictEqual((await violations(policy, "dev", devPvc, { protectedStacks: ["dev"] })).length, 1);
+            assert.strictEqual((await violations(policy, "dev", devPvc, { protectedStacks: ["dev"], productionStacks: ["prod"] })).length, 0);
             // and the committed prod stack (protectData true) passes
             assert.deepStrictEqual(await violations(policy, "prod", copyOf(prod, PVC_TYPE)), []);
         });

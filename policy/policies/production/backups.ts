@@ -3,16 +3,10 @@
 // production stack with workloads has a backup CronJob (label app.kubernetes.io/component=backup)
 // whose pods run `backup run`, the CronJob backupEnabled adds.
 import { ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { peek, stackOfUrn } from "../../lib/resources";
+import { PRODUCTION_STACKS_SCHEMA, ProductionStacksConfig, peek, productionStacks, stackOfUrn } from "../../lib/resources";
 
 const CRONJOB = "kubernetes:batch/v1:CronJob";
 const WORKLOADS = new Set(["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:batch/v1:Job", CRONJOB]);
-
-/** Config of prod-backups (`--policy-pack-config`). */
-export interface ProdBackupsConfig {
-    /** Stacks that are production. Default ["prod"]. */
-    productionStacks?: string[];
-}
 
 function isBackupCronJob(props: unknown): boolean {
     const component = peek(props, "metadata", "labels", "app.kubernetes.io/component");
@@ -27,7 +21,7 @@ function isBackupCronJob(props: unknown): boolean {
 }
 
 function validate(args: StackValidationArgs, report: ReportViolation): void {
-    const production = args.getConfig<ProdBackupsConfig>()?.productionStacks ?? ["prod"];
+    const production = productionStacks(args.getConfig<ProductionStacksConfig>());
     const workloads = args.resources.filter((r) => WORKLOADS.has(r.type));
     if (workloads.length === 0) {
         return;
@@ -46,5 +40,5 @@ export const prodBackups: StackValidationPolicy = {
     description: "Production stacks (productionStacks, default [\"prod\"]) take scheduled backups: a backup CronJob (backupEnabled).",
     enforcementLevel: "mandatory",
     validateStack: validate,
-    configSchema: { properties: { productionStacks: { type: "array", items: { type: "string" }, default: ["prod"] } } },
+    configSchema: PRODUCTION_STACKS_SCHEMA,
 };

@@ -4,6 +4,7 @@
 // every pod (podSelector {}) with policy type Ingress, the default deny the program's
 // networkPolicyEnabled adds.
 import { PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import { PRODUCTION_STACKS_SCHEMA, ProductionStacksConfig, productionStacks } from "../../lib/resources";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- policies read untyped Kubernetes objects */
 
@@ -16,12 +17,6 @@ const WORKLOADS = new Set([
     "kubernetes:batch/v1:CronJob",
     "kubernetes:core/v1:Pod",
 ]);
-
-/** Config of prod-network-policy (`--policy-pack-config`). */
-export interface ProdNetworkPolicyConfig {
-    /** Stacks that are production. Default ["prod"]. */
-    productionStacks?: string[];
-}
 
 /** The stack a resource belongs to, from its URN (urn:pulumi:<stack>::<project>::...). */
 const stackOf = (r: PolicyResource) => /^urn:pulumi:([^:]+)::/.exec(r.urn)?.[1] ?? "";
@@ -50,7 +45,7 @@ function isDefaultDenyIngress(np: PolicyResource): boolean {
 }
 
 function validate(args: StackValidationArgs, report: ReportViolation): void {
-    const production = args.getConfig<ProdNetworkPolicyConfig>()?.productionStacks ?? ["prod"];
+    const production = productionStacks(args.getConfig<ProductionStacksConfig>());
     const workloads = args.resources.filter((r) => WORKLOADS.has(r.type));
     if (workloads.length === 0 || !production.includes(stackOf(workloads[0]))) {
         return;
@@ -72,5 +67,5 @@ export const prodNetworkPolicy: StackValidationPolicy = {
     description: "Production stacks (productionStacks, default [\"prod\"]) deny ingress by default with a NetworkPolicy in every namespace they run workloads in.",
     enforcementLevel: "mandatory",
     validateStack: validate,
-    configSchema: { properties: { productionStacks: { type: "array", items: { type: "string" }, default: ["prod"] } } },
+    configSchema: PRODUCTION_STACKS_SCHEMA,
 };
