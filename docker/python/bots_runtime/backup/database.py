@@ -9,8 +9,10 @@ cannot dump a newer server, so a newer PostgreSQL is refused with the versions n
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import tempfile
@@ -183,12 +185,13 @@ def restore(kind: str, source: str) -> None:
             backup.close()
         return
     if kind == "postgresql":
-        sql = _run(["pg_restore", "--no-owner", "--no-privileges", "--file=-", source]).stdout
         drop = f"DROP TABLE IF EXISTS {', '.join(_quote_pg(t) for t in tables)} CASCADE;\n" if tables else ""
-        _run(
+        _pipe(
+            ["pg_restore", "--no-owner", "--no-privileges", "--file=-", source],
             ["psql", "--quiet", "--no-psqlrc", "--single-transaction", "-v", "ON_ERROR_STOP=1", "--file=-"],
-            env=_pg_env(),
-            input=drop + sql,
+            drop,
+            "",
+            _pg_env(),
         )
         return
     defaults = _mysql_defaults()
@@ -196,14 +199,40 @@ def restore(kind: str, source: str) -> None:
         drop = "SET FOREIGN_KEY_CHECKS=0;\n" + (
             f"DROP TABLE IF EXISTS {', '.join(f'`{t}`' for t in tables)};\n" if tables else ""
         )
-        with open(source, encoding="utf-8") as handle:
-            body = handle.read()
-        _run(
+        _pipe(
+            ["cat", source],
             ["mariadb", f"--defaults-extra-file={defaults}", _settings()["NAME"]],
-            input=drop + body + "\nSET FOREIGN_KEY_CHECKS=1;\n",
+            drop,
+            "\nSET FOREIGN_KEY_CHECKS=1;\n",
+            dict(os.environ),
         )
     finally:
         os.unlink(defaults)
+
+
+def _pipe(producer: list[str], consumer: list[str], head: str, tail: str, env: dict) -> None:
+    """producer's output, between head and tail, streamed into consumer (a dump can be larger than memory)."""
+    with tempfile.TemporaryFile() as perr, tempfile.TemporaryFile() as cerr:
+        source = subprocess.Popen(producer, stdout=subprocess.PIPE, stderr=perr)
+        sink = subprocess.Popen(
+            consumer, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=cerr, env=env
+        )
+        try:
+            sink.stdin.write(head.encode())
+            shutil.copyfileobj(source.stdout, sink.stdin, 1 << 20)
+            sink.stdin.write(tail.encode())
+        except BrokenPipeError:
+            pass  # the consumer stopped on an error: its exit code and message say which
+        finally:
+            with contextlib.suppress(BrokenPipeError):
+                sink.stdin.close()
+            source.stdout.close()
+        # The consumer first: when it stops on an error, the producer only sees a broken pipe.
+        for proc, err, args in ((sink, cerr, consumer), (source, perr, producer)):
+            if proc.wait() != 0:
+                err.seek(0)
+                message = err.read().decode(errors="replace").strip()[-2000:]
+                raise DatabaseError(f"{args[0]} failed (exit {proc.returncode}): {message}")
 
 
 def _quote_pg(name: str) -> str:
