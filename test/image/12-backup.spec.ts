@@ -9,8 +9,8 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    IMAGE, cleanupAll, docker, dropX12Order, ensureImage, envDir, installX12Route, makeConfigDir, makeVolume, my, pg,
-    requireShared, runArgs, serverDbEnv, x12Inbox,
+    BASE_IMAGE, BOTS_TREE, IMAGE, cleanupAll, docker, dropX12Order, ensureImage, envDir, installX12Route, makeConfigDir, makeVolume, must, my, pg,
+    requireShared, run, runArgs, serverDbEnv, x12Inbox,
 } from "./support";
 
 const PORTS = { web: 18095, jobqueue: 28196, engine: 28195 };
@@ -42,6 +42,8 @@ interface State {
     tables: Record<string, string[]>;
     files: Record<string, string>;
 }
+
+const idOf = (out: string) => /backup (\d{8}T\d{6}Z) complete/.exec(out)?.[1];
 
 describe("backup and restore (bots-backup)", function () {
     this.timeout(600_000);
@@ -80,8 +82,6 @@ describe("backup and restore (bots-backup)", function () {
         const home = envDir(volume, botsenv);
         return { bots, state, home, target, opts, stack };
     }
-
-    const idOf = (out: string) => /backup (\d{8}T\d{6}Z) complete/.exec(out)?.[1];
 
     for (const engine of ["sqlite", "postgresql", "mysql"] as Engine[]) {
         it(`${engine}: restores every table's rows and every file after an engine run and later changes`, function () {
@@ -218,5 +218,73 @@ describe("backup and restore (bots-backup)", function () {
         assert.equal(r.code, 0, r.stdout + r.stderr);
         assert.doesNotMatch(r.stderr, /backup is in progress/);
         assert.deepEqual(fs.readdirSync(x12Inbox(s.home)), [], "a stale marker stops nothing");
+    });
+});
+
+// The rollback drill (README, "Rollback"): a newer Bots (this tree plus one migration) migrates the
+// schema; going back to the older image means restoring the backup taken before the upgrade. A
+// backup taken after it is refused by the older image as a newer schema.
+describe("rollback drill: an upgrade that migrates the schema, undone with the backup taken before it", function () {
+    this.timeout(1_800_000);
+    const NEWER = `${IMAGE}-newer-schema`;
+    let tree: string;
+    before(function () {
+        requireShared(this);
+        ensureImage();
+        tree = fs.mkdtempSync(path.join("/var/tmp", "bots-newer-tree-"));
+        fs.cpSync(BOTS_TREE, tree, { recursive: true });
+        fs.writeFileSync(
+            path.join(tree, "bots", "migrations", "0004_drill_newer_schema.py"),
+            [
+                "from django.db import migrations",
+                "",
+                "",
+                "class Migration(migrations.Migration):",
+                "    dependencies = [('bots', '0003_merge')]",
+                "    operations = [",
+                "        migrations.RunSQL('CREATE TABLE drill_newer (id integer PRIMARY KEY)', 'DROP TABLE drill_newer'),",
+                "    ]",
+                "",
+            ].join("\n"),
+        );
+        must(run("bash", ["scripts/image-build.sh", "--tag", NEWER, "--base-image", BASE_IMAGE, "--bots-source", tree, "--bots-version", "4.0.0"], { timeoutMs: 1_500_000 }), "build the newer image");
+    });
+    after(() => {
+        fs.rmSync(tree, { recursive: true, force: true });
+        cleanupAll();
+    });
+
+    it("restores the pre-upgrade backup with the older image; refuses the post-upgrade one there", function () {
+        const volume = makeVolume("drill");
+        const target = makeVolume("drill-target");
+        const etc = makeConfigDir(PORTS);
+        const opts = {
+            volume, etc, extra: ["-v", `${target}:/backups`],
+            env: { BOTSENV: "drill", BOTS_DB_ENGINE: "sqlite", DB_NAME: "botsdb-drill", BACKUP_STACK: "drill", BACKUP_TARGET: "claim", BACKUP_ENGINE_GRACE_SECONDS: "1" },
+        };
+        const bots = (image: string, args: string[]) => docker([...runArgs(opts), image, ...args], 600_000);
+        const tables = (image: string) => {
+            const r = bots(image, ["shell", "python3", "-c", "from bots_runtime.bootstrap import init_bots\ninit_bots(quiet=True)\nfrom django.db import connection\nprint(sorted(connection.introspection.table_names()))"]);
+            assert.equal(r.code, 0, r.stdout + r.stderr);
+            return r.stdout.trim().split("\n").at(-1)!;
+        };
+        assert.equal(bots(IMAGE, ["init-db"]).code, 0);
+        const before = idOf(bots(IMAGE, ["backup", "run"]).stdout)!;
+        const older = tables(IMAGE);
+
+        let r = bots(NEWER, ["init-db"]);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.match(tables(NEWER), /'drill_newer'/, "the newer Bots migrated the schema");
+        const after = idOf(bots(NEWER, ["backup", "run"]).stdout)!;
+        assert.ok(before && after && after > before);
+
+        // Back to the older image: its backup of the newer schema is refused, the earlier one restores.
+        r = bots(IMAGE, ["backup", "restore", after]);
+        assert.equal(r.code, 2, r.stdout + r.stderr);
+        assert.match(r.stdout, /has a newer schema than this image's Bots 4\.0\.0: it applied bots\.0004_drill_newer_schema/);
+        r = bots(IMAGE, ["backup", "restore", before]);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.equal(bots(IMAGE, ["init-db"]).code, 0);
+        assert.equal(tables(IMAGE), older, "the older schema, exactly");
     });
 });
