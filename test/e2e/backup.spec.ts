@@ -8,6 +8,8 @@
 // Run with `npm run test:e2e` (test/e2e/run.sh); E2E_VERBOSE=1 streams Pulumi's output.
 import * as assert from "assert";
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { engineReport } from "../support/engine-report";
 import { E2eWorkspace, HOST_IP, Json, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl, kubectlTry, loadImage, selectStack, setLocalConfig, sh, toolEnv, waitFor } from "./support";
@@ -40,6 +42,12 @@ for part in ("usersys", "botssys"):
             p = os.path.join(root, n)
             files[os.path.relpath(p, env_dir())] = hashlib.sha256(open(p, "rb").read()).hexdigest()
 print(json.dumps({"tables": tables, "files": files}))
+`;
+const TABLES_PY = `
+from bots_runtime.bootstrap import init_bots
+init_bots(quiet=True)
+from django.db import connection
+print(" ".join(sorted(connection.introspection.table_names())))
 `;
 const LOGIN_PY = `
 import sys
@@ -243,5 +251,50 @@ describe("e2e: backups to S3 and a restore from nothing, on a real node", functi
         assert.strictEqual(getJson(env, ["-n", NAMESPACE, "get", "cronjob", "bots-engine"]).spec.suspend, true, "the engine CronJob as it was");
         const next = await engineRun("e2e-engine-after-restore");
         assert.deepStrictEqual(next, firstRun, "the next run receives what a run on the lost stack received");
+    });
+
+    it("rollback drill: an upgrade that migrates the schema, rolled back to the older digest with the backup taken before it", async function () {
+        const pre = backupCommand(["run", "--stack", STACK]);
+        assert.strictEqual(pre.code, 0, pre.out);
+        const preId = /backup (\d{8}T\d{6}Z) complete/.exec(pre.out)![1];
+        const before = state();
+        const olderTables = inPod(TABLES_PY).trim().split("\n").at(-1)!;
+
+        // The newer Bots: the operators' tree plus one migration, built as run.sh builds the image.
+        const tree = fs.mkdtempSync("/var/tmp/bots-e2e-newer-tree-");
+        fs.cpSync(path.join(REPO_ROOT, "..", "shared", "upstream", "bots"), tree, { recursive: true });
+        fs.writeFileSync(path.join(tree, "bots", "migrations", "0004_drill_newer_schema.py"),
+            "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [('bots', '0003_merge')]\n" +
+            "    operations = [migrations.RunSQL('CREATE TABLE drill_newer (id integer PRIMARY KEY)', 'DROP TABLE drill_newer')]\n");
+        const t0 = Date.now();
+        try {
+            const built = sh(env, "bash", ["test/e2e/image.sh", `${process.env.BOTS_E2E_IMAGE}-newer-schema`], { BOTS_E2E_BOTS_SOURCE: tree });
+            const newer = loadImage(env, built.trim().split("\n").at(-1)!);
+            await stack.setConfig(`${PROJECT}:imageRef`, { value: newer });
+            assert.strictEqual((await stack.up({ onOutput: log })).summary.result, "succeeded");
+        } finally {
+            fs.rmSync(tree, { recursive: true, force: true });
+        }
+        assert.match(inPod(TABLES_PY), /drill_newer/, "the newer Bots migrated the schema");
+
+        // Back to the older digest, then its backup.
+        await stack.setConfig(`${PROJECT}:imageRef`, { value: image });
+        assert.strictEqual((await stack.up({ onOutput: log })).summary.result, "succeeded");
+        const restored = backupCommand(["restore", "--stack", STACK, "--id", preId]);
+        assert.strictEqual(restored.code, 0, restored.out);
+        await waitFor("the web pod is back", () => {
+            try {
+                return webPod() !== undefined;
+            } catch {
+                return false;
+            }
+        }, 300_000, 2000);
+        timings.rollbackDrill = (Date.now() - t0) / 1000;
+        assert.strictEqual(inPod(TABLES_PY).trim().split("\n").at(-1), olderTables, "the older schema, exactly");
+        const back = state();
+        for (const t of Object.keys(before.tables)) {
+            assert.deepStrictEqual(back.tables[t], before.tables[t], `rows of ${t}`);
+        }
+        assert.deepStrictEqual(back.files, before.files, "file hashes");
     });
 });
