@@ -17,9 +17,12 @@ import { EngineCronJob } from "./kubernetes/engine-cronjob";
 import { BotsNetworkPolicy } from "./kubernetes/network-policy";
 import { WebIngress } from "./kubernetes/web-ingress";
 import { WorkerDeployment } from "./kubernetes/worker-deployment";
+import { BotsServiceMonitor } from "./kubernetes/service-monitor";
+import { BotsPrometheusRule } from "./kubernetes/prometheus-rule";
+import { GrafanaDashboard } from "./kubernetes/grafana-dashboard";
 import { clusterProvider } from "./kubernetes/k8s-provider";
 import { labels } from "./kubernetes/labels";
-import { SECRETS_READ, SecretName } from "./image/runtime-contract";
+import { METRICS_PORT, SECRETS_READ, SecretName } from "./image/runtime-contract";
 import { renderBotsIni } from "./rendered/bots-ini";
 import { renderSettingsPy } from "./rendered/settings-py";
 
@@ -158,7 +161,7 @@ export class BotsApp extends pulumi.ComponentResource {
 
         const web = new BotsWeb(
             `${name}-web`,
-            { namespace, botsEnv: env, pod, replicas: c.web.replicas, resources: c.web.resources, dependsOn: afterInit },
+            { namespace, botsEnv: env, pod, replicas: c.web.replicas, resources: c.web.resources, dependsOn: afterInit, metrics: c.metrics !== undefined },
             { parent: this },
         );
         if (c.worker.enabled) {
@@ -172,6 +175,7 @@ export class BotsApp extends pulumi.ComponentResource {
                     dirmonitorResources: c.worker.dirmonitorResources,
                     terminationGraceSeconds: c.worker.terminationGraceSeconds,
                     dependsOn: afterInit,
+                    metrics: c.metrics !== undefined,
                 },
                 { parent: this },
             );
@@ -216,8 +220,9 @@ export class BotsApp extends pulumi.ComponentResource {
             );
         }
         if (c.networkPolicy) {
-            new BotsNetworkPolicy(`${name}-netpol`, { namespace, botsEnv: env, ...c.networkPolicy }, { parent: this });
+            new BotsNetworkPolicy(`${name}-netpol`, { namespace, botsEnv: env, ...c.networkPolicy, metricsNamespaces: c.metrics?.scrapeNamespaces }, { parent: this });
         }
+        this.monitoring(name, c, ns);
         const ingress = c.ingress
             ? new WebIngress(`${name}-ingress`, { namespace, botsEnv: env, ...c.ingress, serviceName: web.serviceName }, { parent: this })
             : undefined;
@@ -236,6 +241,22 @@ export class BotsApp extends pulumi.ComponentResource {
             initJobName: init.jobName,
         };
         this.registerOutputs({ ...this.outputs });
+    }
+
+    /** What a Prometheus Operator and Grafana pick up: ServiceMonitor, PrometheusRule, dashboard (each opt-in). */
+    private monitoring(name: string, c: AppConfig, ns: BotsNamespace): void {
+        const m = c.metrics;
+        const opts = { parent: this, dependsOn: [ns] };
+        const where = { namespace: c.kubernetes.namespace, botsEnv: c.bots.env };
+        if (m?.serviceMonitor) {
+            new BotsServiceMonitor(`${name}-service-monitor`, { ...where, ...m.serviceMonitor }, opts);
+        }
+        if (m?.prometheusRule) {
+            new BotsPrometheusRule(`${name}-prometheus-rule`, { ...where, ...m.prometheusRule }, opts);
+        }
+        if (m?.dashboard) {
+            new GrafanaDashboard(`${name}-dashboard`, { ...where, sidecarLabel: m.dashboard.label }, opts);
+        }
     }
 }
 
@@ -289,6 +310,8 @@ function configData(c: AppConfig): Record<string, string> {
         CSRF_TRUSTED_ORIGINS: c.bots.csrfTrustedOrigins.join(","),
         DEBUG: c.bots.debug ? "true" : "false",
         LOG_LEVEL: c.bots.logLevel,
+        LOG_FORMAT: c.bots.logFormat,
+        BOTS_METRICS_PORT: c.metrics ? String(METRICS_PORT) : "0",
         EMAIL_HOST: c.bots.email.host,
         EMAIL_PORT: String(c.bots.email.port),
         EMAIL_USE_TLS: c.bots.email.useTls ? "true" : "false",

@@ -3,6 +3,7 @@ import { cronScheduleProblem } from "./cron";
 import { allowedHost, emailAddress, senderAddress, serverHost } from "./django-rules";
 import { dns1123Label, dns1123Subdomain, ianaTimeZone, ingressHost, ownNamespace, secretDataKey } from "./k8s-rules";
 import { cidrProblem } from "./net";
+import { METRICS_PORT } from "../image/runtime-contract";
 import { parseCpu, parseMemory } from "./quantity";
 import { CLAIM_NAME } from "../kubernetes/data-volume";
 
@@ -19,6 +20,7 @@ const ENGINE_RUN_FLAGS = ["--new", "--resend", "--rereceive", "--automaticretryc
 export const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
 export const DATABASE_ENGINES = ["postgresql", "mysql", "sqlite"] as const;
 export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
+export const LOG_FORMATS = ["text", "json"] as const;
 
 /** The type a key is declared with in Pulumi.yaml. */
 export type DeclaredType = "string" | "integer" | "boolean" | "array";
@@ -131,6 +133,13 @@ const resources = (prefix: string, what: string, r: { cpuRequest: string; memory
 });
 
 const regex = (re: RegExp, why: string): Rule => (s) => (re.test(s) ? undefined : why);
+
+// A Kubernetes label as key=value: an optional DNS subdomain prefix, a name and a value by the API server's rules.
+const LABEL_NAME = "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?";
+const labelPair = regex(
+    new RegExp(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?${LABEL_NAME}=(${LABEL_NAME})?$`),
+    "must be a Kubernetes label key=value, such as release=kube-prometheus-stack",
+);
 
 /** Keys whose values are credentials: they must be set with `pulumi config set --secret`, and are described here. */
 export const SECRET_KEY_DOCS = {
@@ -375,6 +384,32 @@ export const rawConfigSchema = z
             "When set, Bots pods may connect only to these CIDRs (IPv4 or IPv6: database, partners, SMTP) and to cluster DNS. Empty: egress open.",
         ),
 
+        // Metrics and alerts (docs/metrics.md)
+        metricsEnabled: bool(
+            true,
+            `Serve Prometheus metrics computed from Bots' run data on port ${METRICS_PORT} (name metrics) of the web pods, and the job queue's on the worker pod; never through the Ingress.`,
+        ),
+        metricsServiceMonitor: bool(false, "Add a ServiceMonitor (Prometheus Operator CRD) that scrapes the metrics port. Needs metricsEnabled."),
+        metricsScrapeInterval: text("30s", "Scrape interval of the ServiceMonitor (a Prometheus duration such as 30s or 1m).", regex(/^([1-9]\d*)(s|m)$/, "must be a Prometheus duration in seconds or minutes, such as 30s or 1m")),
+        metricsPrometheusRule: bool(false, "Add a PrometheusRule (Prometheus Operator CRD) with the alerts of docs/metrics.md. Needs metricsEnabled."),
+        metricsDashboard: bool(false, "Add a ConfigMap holding a Grafana dashboard, labelled for Grafana's dashboard sidecar."),
+        metricsDashboardLabel: text("grafana_dashboard=1", "Label (key=value) Grafana's dashboard sidecar looks for on ConfigMaps.", labelPair),
+        metricsMonitorLabels: stringList(
+            [],
+            labelPair,
+            "Labels (key=value) on the ServiceMonitor and the PrometheusRule, for a Prometheus that selects them by label (kube-prometheus-stack: release=<its release name>).",
+        ),
+        metricsScrapeNamespaces: stringList(
+            ["monitoring"],
+            dns1123Label,
+            "With networkPolicyEnabled: namespaces (names) whose pods may reach the metrics port, where Prometheus runs.",
+        ),
+        alertNoCleanRunPeriods: integer(3, 1, 1000, "Alert when no engine run without errors started for this many engine schedule periods (the longest gap between two scheduled runs)."),
+        alertInboxFileAgeMinutes: integer(60, 1, 10080, "Alert when a file has waited this many minutes in the inbox of an active route's file channel."),
+        alertFilesWithErrorsWindowMinutes: integer(60, 5, 10080, "Alert while Bots recorded new files with errors within this many minutes."),
+        alertDataVolumeUsedPercent: integer(85, 1, 99, "Alert when the data volume is fuller than this (percent)."),
+        alertWebDownMinutes: integer(5, 1, 60, "Alert when no web pod has served its metrics or passed its readiness check for this many minutes."),
+
         // Database
         databaseEngine: oneOf(DATABASE_ENGINES, "postgresql", "Database of Bots: postgresql, mysql or sqlite (sqlite: a file on the data volume, one web pod)."),
         databaseHost: text("", "Database server host name or IP address (no scheme, no port). Required for postgresql and mysql.", serverHost, { optional: true }),
@@ -412,6 +447,7 @@ export const rawConfigSchema = z
         ),
         debug: bool(false, "Django DEBUG. Refused on production stacks."),
         logLevel: oneOf(LOG_LEVELS, "INFO", "Log level of Bots and Django (DEBUG, INFO, WARNING, ERROR, CRITICAL)."),
+        logFormat: oneOf(LOG_FORMATS, "text", "Console log format of Bots and Django: text, or json (one object per line; engine lines carry the run's report id as run_id)."),
         superuserName: text(
             "admin",
             "Bots web UI superuser created by db-init when missing (never reset afterwards).",
@@ -524,6 +560,14 @@ export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey
         } else if (c.backupExistingClaim === (c.existingClaim || CLAIM_NAME)) {
             add("backupExistingClaim", "must not be the data claim: a backup on the volume it backs up is lost with it");
         }
+    }
+    for (const key of ["metricsServiceMonitor", "metricsPrometheusRule"] as const) {
+        if (c[key] && !c.metricsEnabled) {
+            add(key, "needs metricsEnabled: true (there is nothing to scrape or alert on without the metrics port)");
+        }
+    }
+    if (c.metricsServiceMonitor && c.networkPolicyEnabled && c.metricsScrapeNamespaces.length === 0) {
+        add("metricsScrapeNamespaces", "must name Prometheus's namespace when metricsServiceMonitor and networkPolicyEnabled are true: the NetworkPolicies would drop its scrapes");
     }
     if (c.production) {
         const rail = (key: string, rule: string, message: string) => add(key, `${message} [${rule}]`);

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { longestGapSeconds } from "./cron";
 import { controlCharacter } from "./django-rules";
 import { dns1123Label } from "./k8s-rules";
 import { KubeconfigView, kubeContextProblem, kubeconfigProblem, readKubeconfig } from "./kubeconfig";
@@ -106,6 +107,32 @@ export interface BackupConfig {
     resources: Resources;
 }
 
+/** Prometheus metrics of Bots' run data, and what the stack adds for a Prometheus Operator and Grafana. */
+export interface MetricsConfig {
+    /** ServiceMonitor: scrape interval and its labels. */
+    serviceMonitor?: { interval: string; labels: Record<string, string> };
+    /** PrometheusRule: its labels and the alert thresholds. */
+    prometheusRule?: { labels: Record<string, string>; thresholds: AlertThresholds };
+    /** Grafana dashboard ConfigMap: the sidecar's label. */
+    dashboard?: { label: Record<string, string> };
+    /** Namespaces allowed to reach the metrics port when NetworkPolicies are on. */
+    scrapeNamespaces: string[];
+}
+
+/** When the alerts fire. */
+export interface AlertThresholds {
+    /** No engine run without errors started for this long (seconds): N engine schedule periods. */
+    noCleanRunSeconds: number;
+    /** A file has waited this long in an inbox (seconds). */
+    inboxFileAgeSeconds: number;
+    /** New files with errors within this window (minutes). */
+    filesWithErrorsWindowMinutes: number;
+    /** Data volume fuller than this (0-1). */
+    dataVolumeUsedRatio: number;
+    /** Web down for this long (minutes). */
+    webDownMinutes: number;
+}
+
 export interface AppConfig {
     project: string;
     stack: string;
@@ -142,6 +169,8 @@ export interface AppConfig {
     init: { activeDeadlineSeconds: number; backoffLimit: number; timeoutMinutes: number; resources: Resources };
     ingress?: { host: string; className?: string; tlsSecret?: string; clusterIssuer?: string };
     networkPolicy?: { ingressNamespaces: string[]; egressCidrs: string[] };
+    /** Undefined when metricsEnabled is false. */
+    metrics?: MetricsConfig;
     database: DatabaseConfig;
     /** Scheduled backups; absent when backupEnabled is false. */
     backup?: BackupConfig;
@@ -154,6 +183,7 @@ export interface AppConfig {
         csrfTrustedOrigins: string[];
         debug: boolean;
         logLevel: string;
+        logFormat: "text" | "json";
         existingConfigSecret?: string;
         superuser: { name: string; email: string; password?: pulumi.Output<string> };
         djangoSecretKey?: pulumi.Output<string>;
@@ -419,6 +449,7 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
         networkPolicy: c.networkPolicyEnabled
             ? { ingressNamespaces: c.networkPolicyIngressNamespaces, egressCidrs: c.networkPolicyEgressCidrs }
             : undefined,
+        metrics: metricsConfig(c),
         database: {
             engine: c.databaseEngine,
             host: c.databaseHost,
@@ -439,6 +470,7 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
             csrfTrustedOrigins: [...new Set(origins)],
             debug: c.debug,
             logLevel: c.logLevel,
+            logFormat: c.logFormat,
             existingConfigSecret: orUndefined(c.existingConfigSecret),
             superuser: { name: c.superuserName, email: c.superuserEmail, password: secret(s.superuserPassword) },
             djangoSecretKey: secret(s.djangoSecretKey),
@@ -476,6 +508,31 @@ function backupConfig(c: RawConfig, s: Partial<Record<SecretKey, string>>): Back
         activeDeadlineSeconds: c.backupActiveDeadlineSeconds,
         scratchSize: c.backupScratchSize,
         resources: resourcesOf(c, "backup"),
+    };
+}
+
+/** The metrics keys as one object (undefined when the metrics port is off). */
+function metricsConfig(c: RawConfig): MetricsConfig | undefined {
+    if (!c.metricsEnabled) {
+        return undefined;
+    }
+    const labelsOf = (pairs: string[]) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]));
+    return {
+        serviceMonitor: c.metricsServiceMonitor ? { interval: c.metricsScrapeInterval, labels: labelsOf(c.metricsMonitorLabels) } : undefined,
+        prometheusRule: c.metricsPrometheusRule
+            ? {
+                  labels: labelsOf(c.metricsMonitorLabels),
+                  thresholds: {
+                      noCleanRunSeconds: c.alertNoCleanRunPeriods * longestGapSeconds(c.engineSchedule),
+                      inboxFileAgeSeconds: c.alertInboxFileAgeMinutes * 60,
+                      filesWithErrorsWindowMinutes: c.alertFilesWithErrorsWindowMinutes,
+                      dataVolumeUsedRatio: c.alertDataVolumeUsedPercent / 100,
+                      webDownMinutes: c.alertWebDownMinutes,
+                  },
+              }
+            : undefined,
+        dashboard: c.metricsDashboard ? { label: labelsOf([c.metricsDashboardLabel]) } : undefined,
+        scrapeNamespaces: c.metricsScrapeNamespaces,
     };
 }
 

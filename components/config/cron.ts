@@ -97,3 +97,74 @@ export function cronScheduleProblem(schedule: string): string | undefined {
     }
     return undefined;
 }
+
+const DESCRIPTOR_FIELDS: Record<string, string> = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+};
+const GO_UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+
+/** The values a field part of a valid schedule selects. */
+function expand(field: string, rule: FieldRule): Set<number> {
+    const out = new Set<number>();
+    for (const part of field.split(",")) {
+        const [range, step] = part.split("/");
+        let lo = rule.min;
+        let hi = rule.max;
+        if (range !== "*" && range !== "?") {
+            const bounds = range.split("-").map((b) => value(b, rule)!);
+            lo = bounds[0];
+            hi = bounds.length === 2 ? bounds[1] : step !== undefined ? rule.max : lo;
+        }
+        for (let v = lo; v <= hi; v += step !== undefined ? Number(step) : 1) {
+            out.add(v);
+        }
+    }
+    return out;
+}
+
+/**
+ * The longest time between two runs of a valid schedule, in seconds: the engine's "period" when
+ * its runs are irregular (weekdays only, office hours). Read in UTC, so a daylight-saving change
+ * of the schedule's time zone is not counted.
+ */
+export function longestGapSeconds(schedule: string): number {
+    const s = schedule.trim();
+    if (s.startsWith("@every ")) {
+        const parts = [...s.slice(7).trim().matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)];
+        return Math.max(1, parts.reduce((sum, m) => sum + Number(m[1]) * GO_UNIT_SECONDS[m[2]], 0));
+    }
+    const fields = (DESCRIPTOR_FIELDS[s] ?? s).split(/\s+/);
+    const [minutes, hours, doms, months, dows] = FIELDS.map((rule, i) => expand(fields[i], rule));
+    const star = (f: string) => f.startsWith("*") || f.startsWith("?");
+    // robfig/cron: when day-of-month and day-of-week are both restricted, either one matches.
+    const either = !star(fields[2]) && !star(fields[4]);
+    const times = [...hours].flatMap((h) => [...minutes].map((m) => h * 60 + m)).sort((a, b) => a - b);
+    // A weekly pattern repeats within two weeks; one that names days of the month or months within
+    // eight years (leap days).
+    const days = star(fields[2]) && star(fields[3]) ? 15 : 8 * 366;
+    const start = Date.UTC(2025, 0, 6);
+    let previous: number | undefined;
+    let longest = 0;
+    for (let d = 0; d < days; d++) {
+        const date = new Date(start + d * 86_400_000);
+        const dom = doms.has(date.getUTCDate());
+        const dow = dows.has(date.getUTCDay());
+        if (!months.has(date.getUTCMonth() + 1) || !(either ? dom || dow : dom && dow)) {
+            continue;
+        }
+        for (const t of times) {
+            const at = d * 1440 + t;
+            if (previous !== undefined) {
+                longest = Math.max(longest, at - previous);
+            }
+            previous = at;
+        }
+    }
+    return (longest || days * 1440) * 60;
+}

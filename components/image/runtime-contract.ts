@@ -15,6 +15,11 @@ export const TMP_DIR = "/tmp";
 /** Bots' web server port: [webserver] port of docker/config/bots.ini (a unit test keeps them equal). */
 export const WEB_PORT = 8080;
 
+/** Port of the Prometheus metrics the webserver and the job queue server serve (BOTS_METRICS_PORT; 0 turns them off). */
+export const METRICS_PORT = 9464;
+/** Path of those metrics. */
+export const METRICS_PATH = "/metrics";
+
 /** HTTP health endpoints: Bots 4's own views (bots/healthcheck.py), served at these paths by the image. */
 export const HEALTH_PATHS = { live: "/health/live", ready: "/health/ready", startup: "/health/startup" } as const;
 
@@ -46,6 +51,8 @@ export const CONFIG_ENV_KEYS: { key: string; required: boolean }[] = [
     { key: "CSRF_TRUSTED_ORIGINS", required: false },
     { key: "DEBUG", required: false },
     { key: "LOG_LEVEL", required: false },
+    { key: "LOG_FORMAT", required: false },
+    { key: "BOTS_METRICS_PORT", required: false },
     { key: "EMAIL_HOST", required: false },
     { key: "EMAIL_PORT", required: false },
     { key: "EMAIL_USE_TLS", required: false },

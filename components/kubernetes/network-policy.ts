@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { selectorLabels } from "./labels";
-import { WEB_PORT } from "../image/runtime-contract";
+import { METRICS_PORT, WEB_PORT } from "../image/runtime-contract";
 
 export interface BotsNetworkPolicyArgs {
     /** Namespace the policies apply to. */
@@ -12,6 +12,8 @@ export interface BotsNetworkPolicyArgs {
     ingressNamespaces: string[];
     /** CIDRs Bots pods may connect to (database, partners, SMTP); empty leaves egress open. */
     egressCidrs: string[];
+    /** Namespaces whose pods may reach the metrics port of the web and worker pods (Prometheus's); undefined: metrics off. */
+    metricsNamespaces?: string[];
 }
 
 /**
@@ -49,6 +51,23 @@ export class BotsNetworkPolicy extends pulumi.ComponentResource {
             },
             child,
         );
+        if (args.metricsNamespaces && args.metricsNamespaces.length > 0) {
+            new k8s.networking.v1.NetworkPolicy(
+                `${name}-metrics`,
+                {
+                    metadata: meta("metrics-ingress"),
+                    spec: {
+                        podSelector: {
+                            matchLabels: { "app.kubernetes.io/name": "bots", "app.kubernetes.io/instance": args.botsEnv },
+                            matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: ["web", "worker"] }],
+                        },
+                        policyTypes: ["Ingress"],
+                        ingress: [{ from: args.metricsNamespaces.map(fromNamespace), ports: [{ protocol: "TCP", port: METRICS_PORT }] }],
+                    },
+                },
+                child,
+            );
+        }
         if (args.egressCidrs.length > 0) {
             new k8s.networking.v1.NetworkPolicy(
                 `${name}-egress`,

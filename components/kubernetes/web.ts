@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
-import { labels, selectorLabels } from "./labels";
-import { HEALTH_PATHS, WEB_PORT } from "../image/runtime-contract";
+import { METRICS_SERVICE_LABEL, labels, selectorLabels } from "./labels";
+import { HEALTH_PATHS, METRICS_PORT, WEB_PORT } from "../image/runtime-contract";
 
 export interface BotsWebArgs {
     /** Namespace of the web objects. */
@@ -17,6 +17,8 @@ export interface BotsWebArgs {
     resources: k8s.types.input.core.v1.ResourceRequirements;
     /** Resources the Deployment waits for (the db-init Job). */
     dependsOn: pulumi.Resource[];
+    /** Serve Bots' metrics on METRICS_PORT (named metrics) of the pods and the Service. */
+    metrics: boolean;
 }
 
 // Probes send Host: localhost, which is always in ALLOWED_HOSTS, so Django answers them.
@@ -39,7 +41,10 @@ export class BotsWeb extends pulumi.ComponentResource {
         const meta = { name: "bots-web", namespace: args.namespace, labels: labels(args.botsEnv, "web") };
 
         const container = botsContainer(args.pod, "web", ["webserver"], args.resources, {
-            ports: [{ name: "http", containerPort: WEB_PORT, protocol: "TCP" }],
+            ports: [
+                { name: "http", containerPort: WEB_PORT, protocol: "TCP" },
+                ...(args.metrics ? [{ name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" }] : []),
+            ],
             // Covers collectstatic on first start over a network volume: up to 5 minutes.
             startupProbe: probe(HEALTH_PATHS.startup, { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 }),
             readinessProbe: probe(HEALTH_PATHS.ready, { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 }),
@@ -82,11 +87,18 @@ export class BotsWeb extends pulumi.ComponentResource {
             name,
             {
                 // A Service without ready endpoints would block `up` when the web is scaled to zero.
-                metadata: { ...meta, annotations: args.replicas === 0 ? { "pulumi.com/skipAwait": "true" } : undefined },
+                metadata: {
+                    ...meta,
+                    labels: { ...meta.labels, ...(args.metrics ? METRICS_SERVICE_LABEL : {}) },
+                    annotations: args.replicas === 0 ? { "pulumi.com/skipAwait": "true" } : undefined,
+                },
                 spec: {
                     type: "ClusterIP",
                     selector,
-                    ports: [{ name: "http", port: WEB_PORT, targetPort: "http", protocol: "TCP" }],
+                    ports: [
+                        { name: "http", port: WEB_PORT, targetPort: "http", protocol: "TCP" },
+                        ...(args.metrics ? [{ name: "metrics", port: METRICS_PORT, targetPort: "metrics", protocol: "TCP" }] : []),
+                    ],
                 },
             },
             child,

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
-import { labels, selectorLabels } from "./labels";
-import { healthcheckCommand } from "../image/runtime-contract";
+import { METRICS_SERVICE_LABEL, labels, selectorLabels } from "./labels";
+import { METRICS_PORT, healthcheckCommand } from "../image/runtime-contract";
 
 export interface WorkerDeploymentArgs {
     /** Namespace of the Deployment. */
@@ -19,6 +19,8 @@ export interface WorkerDeploymentArgs {
     terminationGraceSeconds: number;
     /** Resources the Deployment waits for (the db-init Job). */
     dependsOn: pulumi.Resource[];
+    /** The job queue serves its metrics on METRICS_PORT, behind a headless Service for the ServiceMonitor. */
+    metrics: boolean;
 }
 
 const exec = (check: Parameters<typeof healthcheckCommand>[0], extra: Partial<k8s.types.input.core.v1.Probe>) => ({
@@ -43,6 +45,7 @@ export class WorkerDeployment extends pulumi.ComponentResource {
             startupProbe: exec("jobqueue", { periodSeconds: 5, failureThreshold: 24 }),
             livenessProbe: exec("jobqueue", { periodSeconds: 30, failureThreshold: 3 }),
             readinessProbe: exec("jobqueue", { periodSeconds: 10, failureThreshold: 3 }),
+            ports: args.metrics ? [{ name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" }] : undefined,
         });
         const dirmonitor = botsContainer(args.pod, "dirmonitor", ["dirmonitor"], args.dirmonitorResources, {
             startupProbe: exec("dirmonitor", { periodSeconds: 5, failureThreshold: 24 }),
@@ -68,6 +71,26 @@ export class WorkerDeployment extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: args.dependsOn },
         );
+        if (args.metrics) {
+            new k8s.core.v1.Service(
+                `${name}-metrics`,
+                {
+                    metadata: {
+                        name: "bots-worker-metrics",
+                        namespace: args.namespace,
+                        labels: { ...labels(args.botsEnv, "worker"), ...METRICS_SERVICE_LABEL },
+                        // Its one pod may be between a Recreate's stop and start: do not wait for it.
+                        annotations: { "pulumi.com/skipAwait": "true" },
+                    },
+                    spec: {
+                        clusterIP: "None",
+                        selector,
+                        ports: [{ name: "metrics", port: METRICS_PORT, targetPort: "metrics", protocol: "TCP" }],
+                    },
+                },
+                { parent: this },
+            );
+        }
         this.name = deployment.metadata.name;
         this.registerOutputs({ name: this.name });
     }

@@ -243,6 +243,16 @@ describe("policy pack (CrossGuard) on the program's resources", function () {
         });
     }
 
+    it("prod with the ServiceMonitor, PrometheusRule and dashboard on passes every resource policy", async () => {
+        const rec = await record({ stack: "prod", set: { metricsServiceMonitor: "true", metricsPrometheusRule: "true", metricsDashboard: "true" } });
+        assert.ok(rec.subjects.some((s) => s.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule"));
+        const all: string[] = [];
+        for (const s of rec.subjects) {
+            all.push(...(await allViolations("prod", s)).map((v) => `${s.type} ${s.name}: ${v}`));
+        }
+        assert.deepStrictEqual(all, []);
+    });
+
     describe("violations, one broken copy at a time", () => {
         it("container-resources: a container without limits", async () => {
             const web = copyOf(dev, "kubernetes:apps/v1:Deployment", "bots-web");

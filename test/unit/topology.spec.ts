@@ -40,14 +40,15 @@ describe("topology", () => {
             [T.pvc]: 1,
             [T.job]: 1,
             [T.deployment]: 2,
-            [T.service]: 1,
+            // the web Service and the worker's headless metrics Service
+            [T.service]: 2,
             [T.cronJob]: 1,
             [T.ingress]: 1,
             // the Django secret key, the superuser password and the key that names the Secrets
             [T.randomPassword]: 3,
         };
         assert.deepStrictEqual(count(dev), { ...common, [T.image]: 2, [T.index]: 1 }, "dev builds; one web pod, no PDB");
-        assert.deepStrictEqual(count(prod), { ...common, [T.cronJob]: 2, [T.pdb]: 1, [T.networkPolicy]: 2 }, "prod deploys a digest; two web pods with a PDB; NetworkPolicies");
+        assert.deepStrictEqual(count(prod), { ...common, [T.cronJob]: 2, [T.pdb]: 1, [T.networkPolicy]: 3 }, "prod deploys a digest; two web pods with a PDB; NetworkPolicies");
     });
 
     it("gives every resource an explicit provider (default providers are disabled)", () => {
@@ -232,7 +233,10 @@ describe("topology", () => {
         assert.deepStrictEqual(d.spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
         const c = d.spec.template.spec.containers[0];
         assert.deepStrictEqual(c.args, ["webserver"]);
-        assert.deepStrictEqual(c.ports, [{ name: "http", containerPort: 8080, protocol: "TCP" }]);
+        assert.deepStrictEqual(c.ports, [
+            { name: "http", containerPort: 8080, protocol: "TCP" },
+            { name: "metrics", containerPort: 9464, protocol: "TCP" },
+        ]);
         assert.strictEqual(c.startupProbe.httpGet.path, "/health/startup");
         assert.strictEqual(c.readinessProbe.httpGet.path, "/health/ready");
         assert.strictEqual(c.livenessProbe.httpGet.path, "/health/live");
@@ -244,10 +248,13 @@ describe("topology", () => {
             "app.kubernetes.io/instance": "dev",
             "app.kubernetes.io/component": "web",
         });
-        const svc = one(dev, T.service).inputs;
+        const svc = byName(dev, T.service, "bots-web").inputs;
         assert.strictEqual(svc.spec.type, "ClusterIP");
         assert.deepStrictEqual(svc.spec.selector, d.spec.selector.matchLabels);
-        assert.deepStrictEqual(svc.spec.ports, [{ name: "http", port: 8080, targetPort: "http", protocol: "TCP" }]);
+        assert.deepStrictEqual(svc.spec.ports, [
+            { name: "http", port: 8080, targetPort: "http", protocol: "TCP" },
+            { name: "metrics", port: 9464, targetPort: "metrics", protocol: "TCP" },
+        ]);
     });
 
     it("adds a PodDisruptionBudget only when web has more than one pod", () => {
@@ -317,14 +324,19 @@ describe("topology", () => {
 
     it("adds no NetworkPolicy unless enabled; prod's stack file enables them", () => {
         assert.strictEqual(ofType(dev, T.networkPolicy).length, 0);
-        assert.deepStrictEqual(ofType(prod, T.networkPolicy).map((p) => p.inputs.metadata.name), ["bots-default-deny-ingress", "bots-web-ingress"]);
+        assert.deepStrictEqual(ofType(prod, T.networkPolicy).map((p) => p.inputs.metadata.name).sort(), ["bots-default-deny-ingress", "bots-metrics-ingress", "bots-web-ingress"]);
     });
 
     it("denies ingress by default and opens only the web port to the ingress namespaces when enabled", async () => {
         const run = await runStack({ stack: "prod", set: { networkPolicyEnabled: "true", networkPolicyIngressNamespaces: '["traefik"]' } });
-        const policies = ofType(run, T.networkPolicy).map((p) => p.inputs);
-        assert.deepStrictEqual(policies.map((p) => p.metadata.name), ["bots-default-deny-ingress", "bots-web-ingress"]);
+        const order = ["bots-default-deny-ingress", "bots-web-ingress", "bots-metrics-ingress"];
+        const policies = ofType(run, T.networkPolicy).map((p) => p.inputs).sort((a, b) => order.indexOf(a.metadata.name) - order.indexOf(b.metadata.name));
+        assert.deepStrictEqual(policies.map((p) => p.metadata.name), order);
         assert.deepStrictEqual(policies[0].spec, { podSelector: {}, policyTypes: ["Ingress"] });
+        assert.deepStrictEqual(policies[2].spec.ingress, [
+            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 9464 }] },
+        ]);
+        assert.deepStrictEqual(policies[2].spec.podSelector.matchExpressions, [{ key: "app.kubernetes.io/component", operator: "In", values: ["web", "worker"] }]);
         const web = policies[1].spec;
         assert.strictEqual(web.podSelector.matchLabels["app.kubernetes.io/component"], "web");
         assert.deepStrictEqual(web.ingress[0].ports, [{ protocol: "TCP", port: 8080 }]);

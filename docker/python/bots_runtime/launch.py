@@ -15,10 +15,15 @@ running).
 bots-dirmonitor exits 1 when the job queue does not answer at its start; in the worker pod both
 start together, so the dirmonitor first waits for the queue on localhost (BOTS_JOBQUEUE_WAIT s,
 default 60) instead of failing and being restarted by the kubelet.
+
+The webserver and the job queue server also serve Prometheus metrics (bots_runtime.metrics) on
+BOTS_METRICS_PORT (default 9464, 0: off) from daemon threads of their own process; a port that
+is taken costs the metrics (one warning line), never the service.
 """
 
 from __future__ import annotations
 
+import configparser
 import importlib
 import os
 import signal
@@ -26,6 +31,7 @@ import sys
 import threading
 import time
 
+from .logs import patch_bots_logging
 from .paths import config_dir, ensure_usersys_importable
 
 MODULES = {
@@ -70,6 +76,25 @@ def _wait_for_jobqueue(args: list[str]) -> None:
         print(f"bots-service: the job queue did not answer: {detail}", file=sys.stderr, flush=True)
 
 
+def _start_metrics(service: str, args: list[str]) -> None:
+    from . import metrics
+
+    port = metrics.metrics_port()
+    if not port or service not in ("webserver", "jobqueueserver"):
+        return
+    cfgdir = next((a[2:] for a in args if a.startswith("-c")), "") or config_dir()
+    ini = configparser.RawConfigParser()
+    ini.read(os.path.join(cfgdir, "bots.ini"))
+    if service == "webserver":
+        collector = metrics.RunCollector(web_port=ini.getint("webserver", "port", fallback=8080))
+    else:
+        collector = metrics.JobQueueCollector(cfgdir)
+    try:
+        metrics.serve(collector, port)
+    except OSError as exc:
+        print(f"bots-service: metrics not served on port {port}: {exc}", file=sys.stderr, flush=True)
+
+
 def _run() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in MODULES:
         print(f"usage: bots-service {{{'|'.join(MODULES)}}} [-c<config dir>] [args...]", file=sys.stderr)
@@ -83,6 +108,8 @@ def _run() -> int:
         if service == "dirmonitor":
             _wait_for_jobqueue(sys.argv[2:])
         ensure_usersys_importable()
+        _start_metrics(service, sys.argv[2:])
+        patch_bots_logging()
         # Bots derives paths from argv[0] (dirmonitor queues <dir of argv[0]>/bots-engine).
         sys.argv = [os.path.join(os.path.dirname(sys.executable), f"bots-{service}"), *sys.argv[2:]]
         module = importlib.import_module(MODULES[service])

@@ -9,7 +9,7 @@ and may override names after the import. Environment variables read here:
 
 BOTSENV, BOTS_DB_ENGINE (sqlite|postgresql|mysql), DB_NAME, DB_HOST, DB_PORT, DB_USER, DB_PASSWORD,
 DB_CONNECT_TIMEOUT, DJANGO_SECRET_KEY (required), TIME_ZONE, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS,
-DEBUG, LOG_LEVEL, EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
+DEBUG, LOG_LEVEL, LOG_FORMAT, EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
 SERVER_EMAIL, ADMIN_EMAIL. DJANGO_SECRET_KEY, DB_PASSWORD and EMAIL_HOST_PASSWORD may instead be
 given as files: DJANGO_SECRET_KEY_FILE etc. (bots_runtime.envsecrets).
 """
@@ -23,6 +23,7 @@ import bots
 from django.core.exceptions import ImproperlyConfigured
 
 from . import envsecrets
+from .logs import LOG_FORMATS
 from .paths import bots_major, botsenv, botssys_dir, env_dir
 
 
@@ -207,14 +208,31 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # ---- logging: Django to the console (Bots' own loggers add files under <botssys>/logging) -------
+# LOG_FORMAT: text (default) or json (bots_runtime.logs). Requests Django refuses as suspicious (a
+# foreign Host header) are the client's error: one line each, without a traceback.
 LOG_LEVEL = _env("LOG_LEVEL", "INFO").upper()
+LOG_FORMAT = _env("LOG_FORMAT", "text").lower()
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: expected one of {', '.join(LOG_FORMATS)}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)-8s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"one_line": {"()": "bots_runtime.logs.OneLine"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)-8s %(name)s: %(message)s"},
+        "json": {"()": "bots_runtime.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
+        "console_one_line": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["one_line"],
+        },
+    },
     "loggers": {
         "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django.security": {"handlers": ["console_one_line"], "level": LOG_LEVEL, "propagate": False},
         "bots_runtime": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }

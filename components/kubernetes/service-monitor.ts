@@ -1,0 +1,48 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { METRICS_SERVICE_LABEL, labels } from "./labels";
+import { METRICS_PATH } from "../image/runtime-contract";
+
+export interface BotsServiceMonitorArgs {
+    /** Namespace of the monitor and of the Services it selects. */
+    namespace: string;
+    /** Bots environment name (the instance label). */
+    botsEnv: string;
+    /** Scrape interval (a Prometheus duration). */
+    interval: string;
+    /** Extra labels, for a Prometheus that selects monitors by label. */
+    labels: Record<string, string>;
+}
+
+/** 10 s, or the interval when it is shorter (Prometheus refuses a timeout above the interval). */
+function scrapeTimeout(interval: string): string {
+    const seconds = Number(interval.slice(0, -1)) * (interval.endsWith("m") ? 60 : 1);
+    return seconds < 10 ? interval : "10s";
+}
+
+/**
+ * A ServiceMonitor (Prometheus Operator CRD) for the Services whose pods serve Bots' metrics (the
+ * web Service, the worker's headless one). Each target's job label is its Service's name.
+ */
+export class BotsServiceMonitor extends pulumi.ComponentResource {
+    constructor(name: string, args: BotsServiceMonitorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bots:k8s:ServiceMonitor", name, {}, opts);
+        new k8s.apiextensions.CustomResource(
+            name,
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "ServiceMonitor",
+                metadata: { name: "bots", namespace: args.namespace, labels: { ...labels(args.botsEnv, "metrics"), ...args.labels } },
+                spec: {
+                    selector: {
+                        matchLabels: { "app.kubernetes.io/name": "bots", "app.kubernetes.io/instance": args.botsEnv, ...METRICS_SERVICE_LABEL },
+                    },
+                    namespaceSelector: { matchNames: [args.namespace] },
+                    endpoints: [{ port: "metrics", path: METRICS_PATH, interval: args.interval, scrapeTimeout: scrapeTimeout(args.interval) }],
+                },
+            },
+            { parent: this },
+        );
+        this.registerOutputs({});
+    }
+}
