@@ -13,6 +13,7 @@ import { ConfigSecret, sha256 } from "./kubernetes/config-secret";
 import { CLAIM_NAME, DataVolume } from "./kubernetes/data-volume";
 import { ACK_KEY, DataVolumeSpec, GuardResult, PlannedVolume, guardDataVolume } from "./guards/data-volume-guard";
 import { DbInitJob } from "./kubernetes/db-init-job";
+import { BackupCronJob } from "./kubernetes/backup-cronjob";
 import { EngineCronJob } from "./kubernetes/engine-cronjob";
 import { FileExchange } from "./kubernetes/file-exchange";
 import { BotsNetworkPolicy } from "./kubernetes/network-policy";
@@ -233,6 +234,22 @@ export class BotsApp extends pulumi.ComponentResource {
                     claimName: data.claimName,
                     jobTtlSeconds: x.jobTtlSeconds,
                     resources: x.resources,
+                },
+                { parent: this },
+            );
+        }
+        if (c.backup) {
+            new BackupCronJob(
+                `${name}-backup`,
+                {
+                    namespace,
+                    botsEnv: env,
+                    stack: c.stack,
+                    pod,
+                    backup: c.backup,
+                    timeZone: e.timeZone,
+                    engineMaxRuntimeMinutes: e.maxRuntimeMinutes,
+                    dependsOn: afterInit,
                 },
                 { parent: this },
             );

@@ -3,7 +3,7 @@
 # service is exec'd so it receives SIGTERM directly. See docker/README.md for the contract.
 #
 #   webserver | engine [bots-engine args...] | jobqueueserver | dirmonitor | init-db | exchange [args...]
-#   | shell [cmd...]
+#   | backup ARGS | shell [cmd...]
 set -Eeuo pipefail
 
 log() { printf 'bots-entrypoint: %s\n' "$*" >&2; }
@@ -73,6 +73,7 @@ usage: bots-entrypoint SERVICE [args...]
   dirmonitor             directory monitor (needs the job queue on localhost)
   init-db                create/complete the database schema and the superuser (idempotent)
   exchange [args...]     run file-exchange rules once (bots-exchange; needs no Bots config)
+  backup run|list|verify ID|restore ID   backups of the environment (bots-backup; docs/backups.md)
   shell [cmd...]         bash (or cmd) with the runtime environment prepared
 USAGE
 }
@@ -103,7 +104,7 @@ service="${1:-}"
 [[ $# -gt 0 ]] && shift
 
 case "${service}" in
-    webserver|engine|jobqueueserver|dirmonitor|init-db|shell) ;;
+    webserver|engine|jobqueueserver|dirmonitor|init-db|backup|shell) ;;
     ''|-h|--help|help)
         usage
         exit 64
@@ -140,10 +141,21 @@ case "${service}" in
                 -*) die "engine: unknown option '${arg}' (allowed: --new --resend --rereceive --automaticretrycommunication --cleanup, then route ids)" 64 ;;
             esac
         done
+        # bots-backup's marker (the job queue's runs check it in /opt/bots/bin/bots-engine).
+        if [[ -f "${ENV_DIR}/.backup-in-progress" ]]; then
+            deadline="$(head -c 20 "${ENV_DIR}/.backup-in-progress" | tr -cd '0-9')"
+            if [[ -n "${deadline}" ]] && (( $(date +%s) < deadline )); then
+                log "a backup is in progress (${ENV_DIR}/.backup-in-progress): this engine run is skipped; the next one picks up its files"
+                exit 0
+            fi
+        fi
         exec bots-service engine "-c${BOTS_CONFIG_DIR}" "$@"
         ;;
     init-db)
         exec bots-init-db
+        ;;
+    backup)
+        exec bots-backup "$@"
         ;;
     shell)
         if [[ $# -eq 0 ]]; then

@@ -116,3 +116,15 @@ export const EXCHANGE_CONFIG_MOUNT = "/etc/bots-exchange";
 export const EXCHANGE_RULES_FILE = "rules.json";
 /** Where the file exchange's S3 credentials are mounted, one file each. */
 export const EXCHANGE_SECRETS_MOUNT = "/run/secrets/bots-exchange";
+
+/** bots-backup (docker/python/bots_runtime/backup): where the backup pods mount what it reads. */
+export const BACKUP = {
+    /** Scratch for the dump and the tar before upload (emptyDir, BACKUP_SCRATCH_DIR). */
+    scratchDir: "/var/lib/bots-backup",
+    /** The backup claim (backupTarget claim, BACKUP_DIR). */
+    claimDir: "/backups",
+    /** The backup credentials and encryption key, one file each. */
+    secretsDir: "/run/secrets/backup",
+    /** File names under secretsDir, which are also the keys of the backup Secret. */
+    files: { accessKeyId: "s3-access-key-id", secretAccessKey: "s3-secret-access-key", encryptionKey: "encryption-key" },
+} as const;

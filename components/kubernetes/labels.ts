@@ -1,7 +1,7 @@
 // Recommended app.kubernetes.io labels. Selectors use only name, instance and component, which never
 // change, because a Deployment's selector is immutable.
 
-export type BotsComponent = "web" | "worker" | "engine" | "db-init" | "data" | "config" | "metrics" | "exchange";
+export type BotsComponent = "web" | "worker" | "engine" | "db-init" | "data" | "config" | "metrics" | "exchange" | "backup";
 
 /** On the Services whose pods serve Bots' metrics: what the ServiceMonitor selects. */
 export const METRICS_SERVICE_LABEL = { "bots-edi.io/metrics": "true" };

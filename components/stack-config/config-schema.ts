@@ -6,6 +6,7 @@ import { dns1123Label, dns1123Subdomain, ianaTimeZone, ingressHost, ownNamespace
 import { cidrProblem } from "./net";
 import { METRICS_PORT } from "../image/runtime-contract";
 import { parseCpu, parseMemory } from "./quantity";
+import { CLAIM_NAME } from "../kubernetes/data-volume";
 
 // The stack configuration as operators write it: flat keys. This file is the one description of
 // every key: its type, default, rule and meaning. `npm run docs` generates the `config:` block of
@@ -176,12 +177,15 @@ export const SECRET_KEY_DOCS = {
     fileExchangeS3SecretKey: "Secret key of the file exchange's S3 endpoint; required when a rule uses S3.",
     botsChannelCredentials:
         "Secrets of Bots channels, by channel id: an object {\"<channel id>\": {\"password\": ..., \"privateKey\": ...}} (set each with `pulumi config set --secret --path 'botsChannelCredentials.<id>.password'`). In build mode each id must be a channel of botsPlugins and privateKey (PEM RSA) is for sftp channels only; with an existing image the init Job refuses a channel its database lacks. The init Job writes them into the channel rows on every run (docs/files.md).",
+    backupS3AccessKeyId: "Access key id of the backup bucket (backupTarget s3); mounted as a file in the backup pods only.",
+    backupS3SecretAccessKey: "Secret access key of the backup bucket (backupTarget s3); mounted as a file in the backup pods only.",
+    backupEncryptionKey: "age identity (the AGE-SECRET-KEY-1... line age-keygen writes) that encrypts every backup part at rest. Unset: parts are stored as they are. Keep a copy outside the cluster: without it no encrypted backup restores.",
 } as const;
 export type SecretKey = keyof typeof SECRET_KEY_DOCS;
 export const SECRET_KEYS = Object.keys(SECRET_KEY_DOCS) as SecretKey[];
 
 /** The components that get their own requests/limits keys (`<component>CpuRequest`, ...). */
-export const RESOURCE_COMPONENTS = ["web", "engine", "jobqueue", "dirmonitor", "init", "exchange"] as const;
+export const RESOURCE_COMPONENTS = ["web", "engine", "jobqueue", "dirmonitor", "init", "exchange", "backup"] as const;
 export type ResourceComponent = (typeof RESOURCE_COMPONENTS)[number];
 
 const KUBE_CONTEXT = "kubeconfig context this stack deploys to. Required: the current kubectl context is never used; it must exist in the kubeconfig the provider reads.";
@@ -209,7 +213,7 @@ export const rawConfigSchema = z
         ),
         production: bool(
             false,
-            "This stack is production: refuse debug, unprotected data, NetworkPolicies off and fewer than 2 web pods, and label the namespace bots-edi.io/production. The policy pack's productionStacks list (default [\"prod\"]) names the stacks that must declare it.",
+            "This stack is production: refuse debug, unprotected data, backups off, NetworkPolicies off and fewer than 2 web pods, and label the namespace bots-edi.io/production. The policy pack's productionStacks list (default [\"prod\"]) names the stacks that must declare it.",
         ),
 
         // Image
@@ -354,6 +358,43 @@ export const rawConfigSchema = z
         ),
         fileExchangeS3Region: text("us-east-1", "Region the file exchange signs its S3 requests for (MinIO and most S3-compatible stores: us-east-1).", regex(/^[a-z0-9-]{1,32}$/, "must be a region name such as us-east-1")),
         ...resources("exchange", "a file-exchange run", { cpuRequest: "50m", memoryRequest: "128Mi", cpuLimit: "1", memoryLimit: "512Mi" }),
+
+        // Backups (docs/backups.md)
+        backupEnabled: bool(
+            false,
+            "Take backups on backupSchedule: a consistent database dump and the Bots environment's files (usersys, botssys, config) with a manifest, to backupTarget. Required on production stacks.",
+        ),
+        backupSchedule: text("17 1 * * *", "When backups run (cron, read in engineTimeZone); the default, daily at 01:17, gives an RPO of a day.", cronScheduleProblem),
+        backupRetentionCount: integer(14, 0, 10000, "Complete backups kept (the newest always is); 0: no limit by count."),
+        backupRetentionDays: integer(0, 0, 3650, "Complete backups older than this many days are deleted (the newest always is kept); 0: no limit by age."),
+        backupTarget: oneOf(
+            ["s3", "claim"] as const,
+            "s3",
+            "Where backups go: s3 (an S3-compatible bucket: backupS3Endpoint, backupS3Bucket, and the secrets backupS3AccessKeyId and backupS3SecretAccessKey) or claim (backupExistingClaim).",
+        ),
+        backupS3Endpoint: text(
+            "",
+            "S3 endpoint URL (https://s3.eu-central-1.amazonaws.com, http://minio.storage:9000); path-style requests, signature v4.",
+            regex(/^https?:\/\/[^\s/?#]+\/?$/, "must be an http(s) URL of the server, such as https://s3.eu-central-1.amazonaws.com (no path)"),
+            { optional: true },
+        ),
+        backupS3Bucket: text(
+            "",
+            "Bucket of the backups (created when missing).",
+            regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-'"),
+            { optional: true },
+        ),
+        backupS3Prefix: text("bots-backups", "Key prefix; each backup is <prefix>/<stack>/<id>/.", regex(/^[A-Za-z0-9!_.*'()/-]{0,200}$/, "must be an S3 key prefix: letters, digits and !_.*'()-/")),
+        backupS3Region: text("us-east-1", "Region the bucket's signature v4 is computed for.", regex(/^[a-z0-9-]{1,40}$/, "must be a region name such as eu-central-1")),
+        backupExistingClaim: text(
+            "",
+            "Existing PersistentVolumeClaim backups are written to when backupTarget is claim (each backup is <stack>/<id>/ on it). Not the data claim.",
+            dns1123Subdomain,
+            { optional: true },
+        ),
+        backupActiveDeadlineSeconds: integer(7200, 300, 86400, "Kubernetes stops a backup run after this many seconds."),
+        backupScratchSize: memory("10Gi", "Size limit of the backup pod's scratch space (an emptyDir): the dump and the tar are written there before they are uploaded.", "storage"),
+        ...resources("backup", "the backup container", { cpuRequest: "100m", memoryRequest: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" }),
 
         // Ingress
         ingressHost: text("", "Host name of the web UI's Ingress: a DNS name (optional leading *.), not an IP. Empty: no Ingress.", ingressHost, { optional: true }),
@@ -559,6 +600,25 @@ export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey
             add(`${comp}MemoryRequest`, `must not exceed ${comp}MemoryLimit (${r[`${comp}MemoryLimit`]})`);
         }
     }
+    if (c.backupEnabled && c.backupTarget === "s3") {
+        for (const key of ["backupS3Endpoint", "backupS3Bucket"] as const) {
+            if (c[key] === "") {
+                add(key, "is required when backupEnabled is true and backupTarget is s3");
+            }
+        }
+        for (const key of ["backupS3AccessKeyId", "backupS3SecretAccessKey"] as const) {
+            if (!secrets[key]) {
+                add(key, "is required (as a secret) when backupEnabled is true and backupTarget is s3: pulumi config set --secret " + key);
+            }
+        }
+    }
+    if (c.backupEnabled && c.backupTarget === "claim") {
+        if (c.backupExistingClaim === "") {
+            add("backupExistingClaim", "is required when backupEnabled is true and backupTarget is claim: an existing claim the backups are written to");
+        } else if (c.backupExistingClaim === (c.existingClaim || CLAIM_NAME)) {
+            add("backupExistingClaim", "must not be the data claim: a backup on the volume it backs up is lost with it");
+        }
+    }
     for (const key of ["metricsServiceMonitor", "metricsPrometheusRule"] as const) {
         if (c[key] && !c.metricsEnabled) {
             add(key, "needs metricsEnabled: true (there is nothing to scrape or alert on without the metrics port)");
@@ -569,6 +629,9 @@ export function crossFieldIssues(c: RawConfig, secrets: Partial<Record<SecretKey
     }
     if (c.production) {
         const rail = (key: string, rule: string, message: string) => add(key, `${message} [${rule}]`);
+        if (!c.backupEnabled) {
+            rail("backupEnabled", "production-backups", "must be true on a production stack (production: true): without backups a lost database or volume cannot be restored");
+        }
         if (c.debug) {
             rail("debug", "production-no-debug", "must be false on a production stack (production: true): Django DEBUG shows settings and tracebacks to every visitor");
         }

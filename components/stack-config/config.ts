@@ -84,6 +84,31 @@ export interface DatabaseConfig {
     existingSecret?: { name: string; key: string };
 }
 
+/** Where backups go (backupTarget). */
+export type BackupTarget =
+    | {
+          kind: "s3";
+          endpoint: string;
+          bucket: string;
+          prefix: string;
+          region: string;
+          accessKeyId: pulumi.Output<string>;
+          secretAccessKey: pulumi.Output<string>;
+      }
+    | { kind: "claim"; claimName: string };
+
+/** The backup CronJob's settings (backupEnabled and the backup* keys). */
+export interface BackupConfig {
+    schedule: string;
+    retentionCount: number;
+    retentionDays: number;
+    target: BackupTarget;
+    encryptionKey?: pulumi.Output<string>;
+    activeDeadlineSeconds: number;
+    scratchSize: string;
+    resources: Resources;
+}
+
 /** Prometheus metrics of Bots' run data, and what the stack adds for a Prometheus Operator and Grafana. */
 export interface MetricsConfig {
     /** ServiceMonitor: scrape interval and its labels. */
@@ -162,6 +187,8 @@ export interface AppConfig {
     };
     /** botsChannelCredentials, when it names any channel: the entries as one secret JSON, and which channels carry a key file. */
     channelCredentials?: { json: pulumi.Output<string>; keyChannels: string[] };
+    /** Scheduled backups; absent when backupEnabled is false. */
+    backup?: BackupConfig;
     bots: {
         env: string;
         /** Route ids the init Job activates among the plugins' routes (BOTS_ACTIVATE_ROUTES). */
@@ -460,6 +487,7 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
                 ? { name: c.databaseExistingSecret, key: c.databaseExistingSecretKey }
                 : undefined,
         },
+        backup: c.backupEnabled ? backupConfig(c, s) : undefined,
         bots: {
             env: c.botsEnv || stack,
             activateRoutes: c.botsActivateRoutes,
@@ -504,6 +532,30 @@ function fileExchangeOf(c: RawConfig, s: Partial<Record<SecretKey, string>>): Ap
         timeZone: c.engineTimeZone,
         resources: resourcesOf(c, "exchange"),
         jobTtlSeconds: c.engineJobTtlSeconds,
+    };
+}
+
+function backupConfig(c: RawConfig, s: Partial<Record<SecretKey, string>>): BackupConfig {
+    return {
+        schedule: c.backupSchedule,
+        retentionCount: c.backupRetentionCount,
+        retentionDays: c.backupRetentionDays,
+        target:
+            c.backupTarget === "s3"
+                ? {
+                      kind: "s3",
+                      endpoint: c.backupS3Endpoint,
+                      bucket: c.backupS3Bucket,
+                      prefix: c.backupS3Prefix,
+                      region: c.backupS3Region,
+                      accessKeyId: secret(s.backupS3AccessKeyId)!,
+                      secretAccessKey: secret(s.backupS3SecretAccessKey)!,
+                  }
+                : { kind: "claim", claimName: c.backupExistingClaim },
+        encryptionKey: secret(s.backupEncryptionKey),
+        activeDeadlineSeconds: c.backupActiveDeadlineSeconds,
+        scratchSize: c.backupScratchSize,
+        resources: resourcesOf(c, "backup"),
     };
 }
 

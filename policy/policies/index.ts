@@ -23,6 +23,7 @@ import { noSecretOutputs } from "./outputs/no-secret-data-in-outputs";
 import { secretEnv } from "./workloads/secret-env";
 import { prodNetworkPolicy } from "./production/network-policies";
 import { productionDeclared } from "./production/production-declared";
+import { prodBackups } from "./production/backups";
 
 /** Every policy of the pack, all mandatory. */
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
@@ -44,4 +45,5 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     secretEnv,
     prodNetworkPolicy,
     productionDeclared,
+    prodBackups,
 ];

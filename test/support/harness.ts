@@ -153,8 +153,8 @@ export function ofType(run: StackRun, type: string): Recorded[] {
     return run.resources.filter((r) => r.type === type);
 }
 
-export function one(run: StackRun, type: string): Recorded {
-    const found = ofType(run, type);
+export function one(run: StackRun, type: string, name?: string): Recorded {
+    const found = ofType(run, type).filter((r) => name === undefined || r.inputs.metadata?.name === name);
     if (found.length !== 1) {
         throw new Error(`expected one ${type}, found ${found.length}`);
     }

@@ -219,11 +219,11 @@ describe("policy pack (CrossGuard) on the program's resources", function () {
         describe(`stack ${stack} as committed`, () => {
             const rec = () => (stack === "dev" ? dev : prod);
 
-            it("registers the pod-bearing workloads the policies judge (2 Deployments, the Job, the CronJob) and the PVC", () => {
+            it("registers the pod-bearing workloads the policies judge (2 Deployments, the Job, the engine CronJob and in prod the backup's) and the PVC", () => {
                 const types = rec().subjects.map((s) => s.type);
                 assert.strictEqual(types.filter((t) => t === "kubernetes:apps/v1:Deployment").length, 2);
                 assert.strictEqual(types.filter((t) => t === "kubernetes:batch/v1:Job").length, 1);
-                assert.strictEqual(types.filter((t) => t === "kubernetes:batch/v1:CronJob").length, 1);
+                assert.strictEqual(types.filter((t) => t === "kubernetes:batch/v1:CronJob").length, stack === "prod" ? 2 : 1);
                 assert.strictEqual(types.filter((t) => t === PVC_TYPE).length, 1);
             });
 
@@ -261,7 +261,7 @@ describe("policy pack (CrossGuard) on the program's resources", function () {
         });
 
         it("container-resources: a CronJob container without a memory request", async () => {
-            const engine = copyOf(prod, "kubernetes:batch/v1:CronJob");
+            const engine = copyOf(prod, "kubernetes:batch/v1:CronJob", "bots-engine");
             delete podSpec(engine).containers[0].resources.requests.memory;
             await expectOnly("prod", engine, "container-resources", /CronJob bots-engine: container "engine" has no resources requests\.memory$/);
         });
@@ -290,7 +290,7 @@ describe("policy pack (CrossGuard) on the program's resources", function () {
         });
 
         it("pss-host-namespaces: hostNetwork, hostPID, hostIPC", async () => {
-            const engine = copyOf(dev, "kubernetes:batch/v1:CronJob");
+            const engine = copyOf(dev, "kubernetes:batch/v1:CronJob", "bots-engine");
             Object.assign(podSpec(engine), { hostNetwork: true, hostPID: true, hostIPC: true });
             await expectOnly("dev", engine, "pss-host-namespaces", /host(Network|PID|IPC) is true/);
             assert.strictEqual((await violations(byName("pss-host-namespaces") as ResourceValidationPolicy, "dev", engine)).length, 3);
@@ -364,7 +364,7 @@ describe("policy pack (CrossGuard) on the program's resources", function () {
         });
 
         it("pss-apparmor-selinux-procmount-sysctls: unconfined AppArmor, spc_t, Unmasked /proc, an unsafe sysctl", async () => {
-            const engine = copyOf(prod, "kubernetes:batch/v1:CronJob");
+            const engine = copyOf(prod, "kubernetes:batch/v1:CronJob", "bots-engine");
             const spec = podSpec(engine);
             spec.securityContext = { ...spec.securityContext, sysctls: [{ name: "kernel.msgmax", value: "65536" }], seLinuxOptions: { type: "spc_t" } };
             const c = spec.containers[0];
@@ -522,7 +522,7 @@ describe("policy pack on a stack with the file exchange and channel credentials"
                 botsChannelCredentials: JSON.stringify({ partner_sftp: { password: "policy-channel-password" } }),
             },
         });
-        assert.strictEqual(rec.subjects.filter((s) => s.type === "kubernetes:batch/v1:CronJob").length, 3);
+        assert.strictEqual(rec.subjects.filter((s) => s.type === "kubernetes:batch/v1:CronJob").length, 4, "engine, backup and the two rules");
         const all: string[] = [];
         for (const s of rec.subjects) {
             all.push(...(await allViolations("prod", s)).map((v) => `${s.type} ${s.name}: ${v}`));

@@ -17,7 +17,7 @@ describe("pod security and hygiene (every pod spec, dev and prod)", () => {
                 n++;
             }
         }
-        assert.strictEqual(n, 8, "expected 4 pod specs per stack (web, worker, db-init, engine)");
+        assert.strictEqual(n, 9, "expected 4 pod specs in dev (web, worker, db-init, engine) and 5 in prod (and the backup)");
     };
 
     it("sets a restricted pod securityContext with fsGroup and OnRootMismatch", () => {
@@ -52,9 +52,16 @@ describe("pod security and hygiene (every pod spec, dev and prod)", () => {
         });
     });
 
-    it("mounts only the data volume, the read-only config and secrets and two emptyDirs as writable paths", () => {
+    it("mounts only the data volume, the read-only config and secrets and two emptyDirs as writable paths (the backup: its scratch and target)", () => {
         each((stack, owner, spec) => {
             for (const c of spec.containers) {
+                const backup =
+                    owner === "bots-backup"
+                        ? [
+                              { name: "backup-scratch", mountPath: "/var/lib/bots-backup" },
+                              { name: "backup-target", mountPath: "/backups" },
+                          ]
+                        : [];
                 assert.deepStrictEqual(
                     c.volumeMounts,
                     [
@@ -63,6 +70,7 @@ describe("pod security and hygiene (every pod spec, dev and prod)", () => {
                         { name: "secrets", mountPath: "/run/secrets/bots", readOnly: true },
                         { name: "run", mountPath: "/run/bots" },
                         { name: "tmp", mountPath: "/tmp" },
+                        ...backup,
                     ],
                     `${stack}/${owner}/${c.name}`,
                 );
@@ -104,7 +112,7 @@ describe("pod security and hygiene (every pod spec, dev and prod)", () => {
     it("probes every long-running container, and no one-shot one", () => {
         each((stack, owner, spec) => {
             for (const c of spec.containers) {
-                const oneShot = owner === "db-init" || owner === "bots-engine";
+                const oneShot = owner === "db-init" || owner === "bots-engine" || owner === "bots-backup";
                 if (oneShot) {
                     assert.ok(!c.livenessProbe && !c.readinessProbe, `${owner} is one-shot`);
                 } else {
@@ -120,9 +128,9 @@ describe("pod security and hygiene (every pod spec, dev and prod)", () => {
                 ...run.resources.filter((r) => r.type.endsWith(":Deployment") || r.type.endsWith(":Job")).map((r) => r.inputs.spec.template),
                 ...run.resources.filter((r) => r.type.endsWith(":CronJob")).map((r) => r.inputs.spec.jobTemplate.spec.template),
             ];
-            assert.strictEqual(templates.length, 4);
+            assert.ok(templates.length >= 4);
             const sums = new Set(templates.map((t) => t.metadata.annotations["bots-edi.io/config-checksum"]));
-            assert.strictEqual(sums.size, 2, "web, worker and engine read the same secrets; the init Job others");
+            assert.strictEqual(sums.size, 2, "web, worker, engine and backup read the same secrets; the init Job others");
             for (const sum of sums) {
                 assert.match(sum, /^[a-f0-9]{64}$/);
             }

@@ -48,7 +48,7 @@ describe("topology", () => {
             [T.randomPassword]: 3,
         };
         assert.deepStrictEqual(count(dev), { ...common, [T.image]: 2, [T.index]: 1 }, "dev builds; one web pod, no PDB");
-        assert.deepStrictEqual(count(prod), { ...common, [T.pdb]: 1, [T.networkPolicy]: 3 }, "prod deploys a digest; two web pods with a PDB; NetworkPolicies");
+        assert.deepStrictEqual(count(prod), { ...common, [T.cronJob]: 2, [T.pdb]: 1, [T.networkPolicy]: 3 }, "prod deploys a digest; two web pods with a PDB; NetworkPolicies");
     });
 
     it("gives every resource an explicit provider (default providers are disabled)", () => {
@@ -185,9 +185,9 @@ describe("topology", () => {
     });
 
     it("schedules the engine: Forbid, deadlines, history and its TTL, time zone, suspend, no retry on exit 2 and 3", () => {
-        const cron = one(dev, T.cronJob).inputs;
+        const cron = one(dev, T.cronJob, "bots-engine").inputs;
         assert.strictEqual(cron.spec.schedule, "*/2 * * * *");
-        assert.strictEqual(one(prod, T.cronJob).inputs.spec.schedule, "*/5 * * * *");
+        assert.strictEqual(one(prod, T.cronJob, "bots-engine").inputs.spec.schedule, "*/5 * * * *");
         assert.strictEqual(cron.spec.concurrencyPolicy, "Forbid");
         assert.strictEqual(cron.spec.startingDeadlineSeconds, 180);
         assert.strictEqual(cron.spec.successfulJobsHistoryLimit, 3);
@@ -212,7 +212,7 @@ describe("topology", () => {
 
     it("deletes finished engine Jobs after engineJobTtlSeconds; the init Job keeps none", async () => {
         const run = await runStack({ stack: "dev", set: { engineJobTtlSeconds: "600" } });
-        assert.strictEqual(one(run, T.cronJob).inputs.spec.jobTemplate.spec.ttlSecondsAfterFinished, 600);
+        assert.strictEqual(one(run, T.cronJob, "bots-engine").inputs.spec.jobTemplate.spec.ttlSecondsAfterFinished, 600);
         assert.strictEqual(one(run, T.job).inputs.spec.ttlSecondsAfterFinished, undefined, "Pulumi owns the init Job: a TTL would delete it from under the state");
     });
 
@@ -221,7 +221,7 @@ describe("topology", () => {
             stack: "dev",
             set: { engineArgs: '["--new","orders_in"]', engineSuspend: "true", engineTimeZone: "Europe/Amsterdam" },
         });
-        const cron = one(run, T.cronJob).inputs;
+        const cron = one(run, T.cronJob, "bots-engine").inputs;
         assert.deepStrictEqual(cron.spec.jobTemplate.spec.template.spec.containers[0].args, ["engine", "--new", "orders_in"]);
         assert.strictEqual(cron.spec.suspend, true);
         assert.strictEqual(cron.spec.timeZone, "Europe/Amsterdam");
@@ -302,7 +302,7 @@ describe("topology", () => {
     it("applies per-component resources from config", () => {
         const web = byName(prod, T.deployment, "bots-web").inputs.spec.template.spec.containers[0];
         assert.deepStrictEqual(web.resources, { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } });
-        const engine = one(prod, T.cronJob).inputs.spec.jobTemplate.spec.template.spec.containers[0];
+        const engine = one(prod, T.cronJob, "bots-engine").inputs.spec.jobTemplate.spec.template.spec.containers[0];
         assert.deepStrictEqual(engine.resources, { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } });
     });
 
