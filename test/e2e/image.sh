@@ -2,7 +2,8 @@
 # shellcheck source-path=SCRIPTDIR
 # The image the e2e tier and bench:node deploy: the operators' Bots 4 tree
 # (../shared/upstream/bots, or BOTS_E2E_BOTS_SOURCE) with the plugin demo/my_first_plugin of
-# ../shared/upstream/bots-plugins baked in, built with `npm run image:build` (the image tier's
+# ../shared/upstream/bots-plugins baked in (BOTS_E2E_PLUGIN_DIR: another plugin folder; the
+# throughput bench bakes in x12/x12_to_xml_850-856-810-997), built with `npm run image:build` (the image tier's
 # build, so its layer cache makes this quick) and tagged TAG (default bots-node-test:e2e).
 # BOTS_E2E_PLUGIN=none builds the same Bots without a plugin (the image a migrated installation
 # starts on: its configuration is in its database already). Prints the local image reference on
@@ -16,7 +17,7 @@ tag="${1:-bots-node-test:e2e}"
 base="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-amd64}"
 shared="$(cd "$ROOT/.." && pwd)/shared/upstream"
 bots_source="${BOTS_E2E_BOTS_SOURCE:-$shared/bots}"
-plugin="$shared/bots-plugins/demo/my_first_plugin"
+plugin="${BOTS_E2E_PLUGIN_DIR:-$shared/bots-plugins/demo/my_first_plugin}"
 plugin_args=(--plugin "$plugin")
 if [ "${BOTS_E2E_PLUGIN:-}" = none ]; then
   plugin_args=()
