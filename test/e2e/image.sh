@@ -2,11 +2,12 @@
 # shellcheck source-path=SCRIPTDIR
 # The image the e2e tier and bench:node deploy: the operators' Bots 4 tree
 # (../shared/upstream/bots, or BOTS_E2E_BOTS_SOURCE) with the plugin demo/my_first_plugin of
-# ../shared/upstream/bots-plugins baked in, built with `npm run image:build` (the image tier's
+# ../shared/upstream/bots-plugins baked in (BOTS_E2E_PLUGIN_DIR: another plugin folder, as the file
+# exchange's e2e and the throughput bench use), built with `npm run image:build` (the image tier's
 # build, so its layer cache makes this quick) and tagged TAG (default bots-node-test:e2e).
 # BOTS_E2E_PLUGIN=none builds the same Bots without a plugin (the image a migrated installation
-# starts on: its configuration is in its database already); BOTS_E2E_PLUGIN_DIR bakes that plugin
-# folder instead of demo/my_first_plugin. Prints the local image reference on the last line.
+# starts on: its configuration is in its database already). Prints the local image reference on
+# the last line.
 #   bash test/e2e/image.sh [TAG]
 set -euo pipefail
 
