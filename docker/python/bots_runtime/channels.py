@@ -109,5 +109,7 @@ def apply(credentials: dict[str, dict[str, str]], log: Callable[[str], None]) ->
             cleared = models.channel.objects.filter(idchannel=channel_id).update(secret="", keyfile=None)
             if cleared:
                 log(f"channel {channel_id}: credentials cleared (no longer in the stack's Secret)")
-        with connection.cursor() as cursor:
-            _record(cursor, list(credentials))
+        # Rewritten only when the set changes: a second init-db with the same Secret changes no row.
+        if sorted(previous) != sorted(credentials):
+            with connection.cursor() as cursor:
+                _record(cursor, list(credentials))
