@@ -182,7 +182,10 @@ describe("e2e: the file exchange on a real node (S3 in, Bots translates, S3 out)
         await waitFor("the outbound rule to deliver the translation", () => objects("out/").length === PLUGIN.sent && ls(OUTBOX).length === 0, 240_000, 3000);
         const out = objects("out/");
         assert.match(out[0], /^orders.*\.inh$/);
-        assert.match(exchangeLogs("partner-out"), new RegExp(`copied ${OUTBOX}/${out[0].replace(/\./g, "\\.")} -> s3://${BUCKET}/out/${out[0].replace(/\./g, "\\.")}, \\d+ bytes, sha256 [0-9a-f]{12}; source deleted`));
+        const delivered = new RegExp(`copied ${OUTBOX}/${out[0].replace(/\./g, "\\.")} -> s3://${BUCKET}/out/${out[0].replace(/\./g, "\\.")}, \\d+ bytes, sha256 [0-9a-f]{12}; source deleted`);
+        // The object is in the bucket and the source gone while the delivering run's pod still runs:
+        // its log counts once the pod has succeeded.
+        await waitFor("the outbound run's log", () => delivered.test(exchangeLogs("partner-out")), 120_000, 3000);
         const listed = s3tool("ls", BUCKET, "out/").trim().split(" ");
         assert.strictEqual(listed[2], listed[3], "the object carries the SHA-256 of its content");
     });
