@@ -7,9 +7,10 @@
 //            again, start the writers as they were.
 // Options: --wait-engine SECONDS (restore: how long a running engine is waited for, default 1800).
 // Exit codes: 0 done, 1 failure, 2 refused before anything changed, 64 usage.
+import { UsageError } from "../cli-args";
 import { Kubectl } from "../migrate-fork/kubectl";
 import { backupJob, rerunInit } from "./jobs";
-import { Options, UsageError, parseOptions } from "./options";
+import { Options, parseOptions } from "./options";
 import { initJobName, stackTarget } from "./target";
 import { readWriters, startWriters, stopWriters } from "./writers";
 

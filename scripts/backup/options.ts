@@ -1,33 +1,29 @@
 // The command line of `npm run backup` (scripts/backup/main.ts has the commands and exit codes).
-export class UsageError extends Error {}
+import { UsageError, parseCommandLine } from "../cli-args";
 
 export interface Options {
+    /** list, run or restore. */
     command: string;
+    /** The deployed stack whose backups these are. */
     stack?: string;
+    /** restore: latest or an id from list. */
     id?: string;
+    /** restore: the stack that took the backup, when it is another one. */
     fromStack?: string;
+    /** restore: seconds a running engine is waited for. */
     waitEngine: number;
 }
 
+/** The options of argv, or a UsageError naming what is wrong. */
 export function parseOptions(argv: string[]): Options {
-    const o: Options = { command: argv[0] ?? "", waitEngine: 1800 };
-    for (let i = 1; i < argv.length; i++) {
-        const flag = argv[i];
-        const value = () => {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) {
-                throw new UsageError(`${flag} needs a value`);
-            }
-            return v;
-        };
-        switch (flag) {
-            case "--stack": o.stack = value(); break;
-            case "--id": o.id = value(); break;
-            case "--from-stack": o.fromStack = value(); break;
-            case "--wait-engine": o.waitEngine = Number(value()); break;
-            default: throw new UsageError(`unknown option ${flag}`);
-        }
-    }
+    const { command, values } = parseCommandLine(argv, { stack: "string", id: "string", "from-stack": "string", "wait-engine": "string" });
+    const o: Options = {
+        command,
+        stack: values.stack,
+        id: values.id,
+        fromStack: values["from-stack"],
+        waitEngine: values["wait-engine"] === undefined ? 1800 : Number(values["wait-engine"]),
+    };
     if (!["list", "run", "restore"].includes(o.command)) {
         throw new UsageError(`unknown command ${JSON.stringify(o.command)}: list, run or restore`);
     }

@@ -10,8 +10,9 @@
 // Options: --plan-json (plan: print JSON), --wait-engine SECONDS (run: how long a running engine Job
 // is waited for, default 1800), --fork-image IMAGE (undo: image for the volume fix-up pod).
 // Needs kubectl and (run, undo) the Pulumi CLI on PATH, in the Pulumi project directory.
+import { UsageError } from "../cli-args";
 import { Kubectl } from "./kubectl";
-import { UsageError, parseOptions } from "./options";
+import { parseOptions } from "./options";
 import { Plan, PlanRefused } from "./plan";
 import { currentPlan, finish, run, undo, writeStackConfig } from "./steps";
 

@@ -1,41 +1,47 @@
 // The command line of `npm run migrate:fork` (scripts/migrate-fork/main.ts has the commands).
 import * as path from "path";
+import { UsageError, parseCommandLine } from "../cli-args";
 
 export interface Options {
+    /** plan, config, run, undo or finish. */
     command: string;
+    /** The kubeconfig file (made absolute). */
     kubeconfig?: string;
+    /** Its context: the migration never uses the current one. */
     context?: string;
+    /** The installation's namespace. */
     namespace?: string;
+    /** The Pulumi stack that takes the installation over. */
     stack?: string;
+    /** plan: print JSON. */
     json: boolean;
+    /** run: seconds a running engine Job is waited for. */
     waitEngine: number;
+    /** undo: image for the volume fix-up pod. */
     forkImage?: string;
 }
 
-export class UsageError extends Error {}
-
+/** The options of argv, or a UsageError naming what is wrong. */
 export function parseOptions(argv: string[]): Options {
-    const o: Options = { command: argv[0] ?? "", json: false, waitEngine: 1800 };
-    for (let i = 1; i < argv.length; i++) {
-        const flag = argv[i];
-        const value = () => {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) {
-                throw new UsageError(`${flag} needs a value`);
-            }
-            return v;
-        };
-        switch (flag) {
-            case "--kubeconfig": o.kubeconfig = path.resolve(value()); break;
-            case "--context": o.context = value(); break;
-            case "--namespace": o.namespace = value(); break;
-            case "--stack": o.stack = value(); break;
-            case "--plan-json": o.json = true; break;
-            case "--wait-engine": o.waitEngine = Number(value()); break;
-            case "--fork-image": o.forkImage = value(); break;
-            default: throw new UsageError(`unknown option ${flag}`);
-        }
-    }
+    const { command, values } = parseCommandLine(argv, {
+        kubeconfig: "string",
+        context: "string",
+        namespace: "string",
+        stack: "string",
+        "plan-json": "boolean",
+        "wait-engine": "string",
+        "fork-image": "string",
+    });
+    const o: Options = {
+        command,
+        kubeconfig: values.kubeconfig === undefined ? undefined : path.resolve(values.kubeconfig),
+        context: values.context,
+        namespace: values.namespace,
+        stack: values.stack,
+        json: values["plan-json"] === true,
+        waitEngine: values["wait-engine"] === undefined ? 1800 : Number(values["wait-engine"]),
+        forkImage: values["fork-image"],
+    };
     if (!["plan", "config", "run", "undo", "finish"].includes(o.command)) {
         throw new UsageError(`unknown command ${JSON.stringify(o.command)}: plan, config, run, undo or finish`);
     }
