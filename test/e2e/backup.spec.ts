@@ -133,10 +133,7 @@ describe("e2e: backups to S3 and a restore from nothing, on a real node", functi
     });
 
     after(async function () {
-        if (env && !process.env.E2E_KEEP) {
-            s3Server("stop");
-        }
-        e2eAfter(env, ws, [NAMESPACE]);
+        e2eAfter(env, ws, [NAMESPACE], () => s3Server("stop"));
         process.stdout.write(`      (timings, s: ${JSON.stringify(timings)})\n`);
     });
 

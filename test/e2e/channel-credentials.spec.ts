@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { E2eWorkspace, HOST_IP, Json, NO_INGRESS, REPO_ROOT, SQLITE, SUFFIX, e2eAfter, e2eBefore, getJson, kubectl, loadImage, log, selectStack, setLocalConfig, sh, waitFor } from "./support";
+import { E2eWorkspace, HOST_IP, Json, NO_INGRESS, REPO_ROOT, SUFFIX, e2eAfter, e2eBefore, getJson, kubectl, loadImage, log, selectStack, setLocalConfig, sh, sqliteDevStack, waitFor } from "./support";
 import { engineReport } from "../support/engine-report";
 
 const NAMESPACE = `bots-e2e-channels${SUFFIX}`;
@@ -63,17 +63,7 @@ describe("e2e: a Bots sftp channel whose password comes from the stack's secrets
         fs.writeFileSync(path.join(dir, "botsindex.json"), JSON.stringify(index));
         const built = sh(env, "bash", ["test/e2e/image.sh", `bots-node-test:e2e-sftp${SUFFIX}`], { BOTS_E2E_PLUGIN_DIR: dir }).trim().split("\n").pop()!;
         stack = await selectStack(ws, "dev");
-        await setLocalConfig(stack, env, {
-            namespace: NAMESPACE,
-            imageRef: loadImage(env, built),
-            botsSource: "context",
-            ...SQLITE,
-            ...NO_INGRESS,
-            storageClass: null,
-            engineSuspend: "true",
-            workerEnabled: "false",
-            botsActivateRoutes: ["myfirstroute"],
-        });
+        await setLocalConfig(stack, env, { ...sqliteDevStack(NAMESPACE, loadImage(env, built)), ...NO_INGRESS, botsSource: "context", workerEnabled: "false" });
         // The partner's orders, waiting on the SFTP server (owned by its user, as an upload would be).
         fs.mkdirSync(inbox(), { recursive: true });
         for (const f of fs.readdirSync(path.join(PLUGIN_SRC, "botssys", "infile", "my_first_plugin"))) {
@@ -83,14 +73,7 @@ describe("e2e: a Bots sftp channel whose password comes from the stack's secrets
     });
 
     after(async function () {
-        if (env && !process.env.E2E_KEEP) {
-            try {
-                sftpServer("stop");
-            } catch {
-                /* best effort */
-            }
-        }
-        e2eAfter(env, ws, [NAMESPACE]);
+        e2eAfter(env, ws, [NAMESPACE], () => sftpServer("stop"));
         if (pluginRoot) {
             fs.rmSync(pluginRoot, { recursive: true, force: true });
         }

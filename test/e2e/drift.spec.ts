@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { E2eWorkspace, SQLITE, SUFFIX, e2eAfter, e2eBefore, getJson, kubectl, log, selectStack, setLocalConfig } from "./support";
+import { E2eWorkspace, SUFFIX, e2eAfter, e2eBefore, getJson, kubectl, log, selectStack, setLocalConfig, sqliteDevStack } from "./support";
 
 const NAMESPACE = `bots-e2e-drift${SUFFIX}`;
 const SCHEDULE = "*/2 * * * *";
@@ -45,15 +45,7 @@ describe("e2e: drift of a deployed stack is reported, and up puts it back", func
         let image: string;
         ({ env, image, ws } = e2eBefore({ namespaces: [NAMESPACE] }));
         dev = await selectStack(ws, "dev");
-        await setLocalConfig(dev, env, {
-            namespace: NAMESPACE,
-            imageRef: image,
-            ...SQLITE,
-            storageClass: null,
-            engineSchedule: SCHEDULE,
-            engineSuspend: "true",
-            botsActivateRoutes: ["myfirstroute"],
-        });
+        await setLocalConfig(dev, env, { ...sqliteDevStack(NAMESPACE, image), engineSchedule: SCHEDULE });
         await dev.up({ onOutput: log });
     });
 

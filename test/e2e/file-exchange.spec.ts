@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
-import { E2eWorkspace, HOST_IP, Json, NO_INGRESS, PROJECT, REPO_ROOT, SQLITE, SUFFIX, e2eAfter, e2eBefore, getJson, kubectl, log, selectStack, setLocalConfig, sh, waitFor } from "./support";
+import { E2eWorkspace, HOST_IP, Json, NO_INGRESS, PROJECT, REPO_ROOT, SUFFIX, e2eAfter, e2eBefore, getJson, kubectl, log, selectStack, setLocalConfig, sh, sqliteDevStack, waitFor } from "./support";
 import { engineReport } from "../support/engine-report";
 
 const NAMESPACE = `bots-e2e-files${SUFFIX}`;
@@ -74,20 +74,15 @@ describe("e2e: the file exchange on a real node (S3 in, Bots translates, S3 out)
             stack,
             env,
             {
-                namespace: NAMESPACE,
-                imageRef: image,
-                // The image holds Bots 4 from the operators' tree (and the mover).
-                botsSource: "context",
-                ...SQLITE,
-                ...NO_INGRESS,
-                storageClass: null,
                 // The test starts the engine run itself, so the counts it reads are its own: no schedule,
                 // and no directory monitor (it would start the route as soon as the exchange renames
                 // the partner's files into the inbox, and the plugin's in-channel keeps what it reads).
-                engineSuspend: "true",
+                ...sqliteDevStack(NAMESPACE, image, PLUGIN.route),
+                ...NO_INGRESS,
+                // The image holds Bots 4 from the operators' tree (and the mover).
+                botsSource: "context",
                 workerEnabled: "false",
                 fileExchangeS3Endpoint: s3.S3_ENDPOINT,
-                botsActivateRoutes: [PLUGIN.route],
             },
             { fileExchangeS3AccessKey: s3.S3_ACCESS_KEY, fileExchangeS3SecretKey: s3.S3_SECRET_KEY },
         );
@@ -103,14 +98,7 @@ describe("e2e: the file exchange on a real node (S3 in, Bots translates, S3 out)
     });
 
     after(async function () {
-        if (env && !process.env.E2E_KEEP) {
-            try {
-                s3Server("stop");
-            } catch {
-                /* best effort */
-            }
-        }
-        e2eAfter(env, ws, [NAMESPACE]);
+        e2eAfter(env, ws, [NAMESPACE], () => s3Server("stop"));
     });
 
     it("deploys one Forbid CronJob per rule, running the stack's image restricted, the keys mounted from a Secret", async function () {

@@ -298,14 +298,13 @@ describe("e2e: the fork's running installation moved onto the program (issue 15)
     });
 
     after(async function () {
-        if (!env || process.env.E2E_KEEP) {
-            return;
-        }
-        spawnSync("bash", ["test/image/mysql-server.sh", "stop"], { cwd: REPO_ROOT, env: { ...env, ...MYSQL } });
-        e2eAfter(env, ws, [NS]);
-        if (overlay) {
-            fs.rmSync(overlay, { recursive: true, force: true });
-        }
+        e2eAfter(
+            env,
+            ws,
+            [NS],
+            () => spawnSync("bash", ["test/image/mysql-server.sh", "stop"], { cwd: REPO_ROOT, env: { ...env, ...MYSQL } }),
+            () => overlay && fs.rmSync(overlay, { recursive: true, force: true }),
+        );
     });
 
     let webPort: { port: number; stop(): void } | undefined;

@@ -9,7 +9,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { E2eWorkspace, Json, SQLITE, SUFFIX, e2eAfter, e2eBefore, getJson, kubectl, kubectlTry, log, selectStack, setLocalConfig, waitFor } from "./support";
+import { E2eWorkspace, Json, SUFFIX, e2eAfter, e2eBefore, getJson, kubectl, kubectlTry, log, selectStack, setLocalConfig, sqliteDevStack, waitFor } from "./support";
 
 /** A digest reference for the dry-run probe only: the API server never pulls it. */
 const PROBE_IMAGE = `registry.local/edi/bots@sha256:${crypto.createHash("sha256").update("bots e2e operator safety").digest("hex")}`;
@@ -45,17 +45,9 @@ describe("e2e: operator safety on a local kube-apiserver", function () {
         let image: string;
         ({ env, image, ws } = e2eBefore({ namespaces: [NAMESPACE] }));
         dev = await selectStack(ws, "dev");
-        await setLocalConfig(dev, env, {
-            namespace: NAMESPACE,
-            imageRef: image,
-            // The claim is what this spec is about; SQLite on it needs no database server.
-            ...SQLITE,
-            // Deployed as a new operator would: no storageClass, so the cluster's default class.
-            storageClass: null,
-            // The tests start engine runs themselves.
-            engineSuspend: "true",
-            botsActivateRoutes: ["myfirstroute"],
-        });
+        // The claim is what this spec is about: SQLite on it needs no database server, and no
+        // storageClass, as a new operator deploys, gives the cluster's default class.
+        await setLocalConfig(dev, env, sqliteDevStack(NAMESPACE, image));
     });
 
     after(async function () {

@@ -13,7 +13,7 @@ import * as http from "http";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { stringify } from "yaml";
-import { E2eWorkspace, Json, NODE_NETNS, REPO_ROOT, SQLITE, SUFFIX, e2eAfter, e2eBefore, getJson, kubectl, log, selectStack, setLocalConfig, waitFor } from "./support";
+import { E2eWorkspace, Json, NODE_NETNS, REPO_ROOT, SUFFIX, e2eAfter, e2eBefore, getJson, kubectl, log, selectStack, setLocalConfig, sqliteDevStack, waitFor } from "./support";
 import { engineReport } from "../support/engine-report";
 import { alertRules } from "../../components/kubernetes/prometheus-rule";
 
@@ -116,15 +116,7 @@ describe("e2e: a real Prometheus scrapes the stack, and an EDI error fires the f
         assert.strictEqual(p.status, 0, p.stderr);
         const promBin = path.join(p.stdout.trim().split("\n").pop()!, "prometheus");
         dev = await selectStack(ws, "dev");
-        await setLocalConfig(dev, env, {
-            namespace: NAMESPACE,
-            imageRef: image,
-            ...SQLITE,
-            storageClass: null,
-            // The test starts the engine runs itself.
-            engineSuspend: "true",
-            botsActivateRoutes: [ROUTE],
-        });
+        await setLocalConfig(dev, env, sqliteDevStack(NAMESPACE, image, ROUTE));
         await dev.up({ onOutput: log });
         await waitFor("web and worker pods Ready", () => targets().every((t) => t.targets.length > 0), 300_000, 2000);
 

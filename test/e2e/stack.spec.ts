@@ -223,10 +223,7 @@ describe("e2e: dev stack on a real node", function () {
     });
 
     after(async function () {
-        if (env && !process.env.E2E_KEEP) {
-            spawnSync("bash", ["test/support/pg-server.sh", "stop"], { cwd: REPO_ROOT, env: { ...env, ...PG }, encoding: "utf8" });
-        }
-        e2eAfter(env, ws, ns ? [ns, DB_NAMESPACE] : [DB_NAMESPACE]);
+        e2eAfter(env, ws, ns ? [ns, DB_NAMESPACE] : [DB_NAMESPACE], () => spawnSync("bash", ["test/support/pg-server.sh", "stop"], { cwd: REPO_ROOT, env: { ...env, ...PG }, encoding: "utf8" }));
     });
 
     it("up creates every object with the spec the program asked for, read back from the API server", async function () {

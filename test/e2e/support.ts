@@ -116,6 +116,15 @@ export const NO_INGRESS: Record<string, LocalConfigValue> = {
 };
 
 /**
+ * The stack most node specs deploy: Pulumi.dev.yaml's on SQLite, in a namespace of the spec's own
+ * on the cluster's default storage class, running `imageRef`, with the engine's schedule suspended
+ * (the spec starts its runs) and one route active. Keys given after it in setLocalConfig win.
+ */
+export function sqliteDevStack(namespace: string, imageRef: string, route = "myfirstroute"): Record<string, LocalConfigValue> {
+    return { namespace, imageRef, ...SQLITE, storageClass: null, engineSuspend: "true", botsActivateRoutes: [route] };
+}
+
+/**
  * The stack config every stack on the local cluster shares, written once for the e2e specs and the
  * node benches: the cluster's kubeconfig and context, plus the keys given. A key's value is a
  * string, a list (botsActivateRoutes: set item by item by path, as `pulumi config set --path` does),
@@ -213,13 +222,23 @@ export function e2eBefore(opts: E2eBeforeOptions & { image?: string | false } = 
     return image === undefined ? { env, ws } : { env, image, ws };
 }
 
-/** The end of every spec on the real node: its namespaces and workspace go, unless E2E_KEEP is set. */
-export function e2eAfter(env: Record<string, string> | undefined, ws: E2eWorkspace | undefined, namespaces: string[]): void {
-    if (process.env.E2E_KEEP) {
+/**
+ * The end of every spec on the real node, unless E2E_KEEP is set: its namespaces and workspace go,
+ * and each of `stops` runs (the spec's own servers); a stop that fails is reported, not thrown.
+ */
+export function e2eAfter(env: Record<string, string> | undefined, ws: E2eWorkspace | undefined, namespaces: string[], ...stops: (() => unknown)[]): void {
+    if (process.env.E2E_KEEP || !env) {
         return;
     }
-    if (env && namespaces.length > 0) {
+    if (namespaces.length > 0) {
         kubectlTry(env, ["delete", "namespace", ...namespaces, "--wait=false"]);
+    }
+    for (const stop of stops) {
+        try {
+            stop();
+        } catch (e) {
+            process.stderr.write(`      (cleanup: ${(e as Error).message.split("\n")[0]})\n`);
+        }
     }
     ws?.cleanup();
 }
