@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { BackupConfig } from "../stack-config/config";
 import { BACKUP } from "../image/runtime-contract";
+import { botsCronJob } from "./bots-job";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
 import { labels } from "./labels";
 
@@ -115,36 +116,24 @@ export class BackupCronJob extends pulumi.ComponentResource {
         const container = botsContainer(args.pod, "backup", ["backup", "run"], b.resources);
         container.env = [...(container.env as EnvVar[]), ...env];
         container.volumeMounts = [...(container.volumeMounts as VolumeMount[]), ...mounts];
-        const spec = botsPodSpec(args.pod, [container], { restartPolicy: "Never" });
-        spec.volumes = [...(spec.volumes as Volume[]), ...volumes];
+        const pod = botsPodSpec(args.pod, [container]);
+        pod.volumes = [...(pod.volumes as Volume[]), ...volumes];
 
         const cron = new k8s.batch.v1.CronJob(
             name,
-            {
-                metadata: { name: "bots-backup", namespace: args.namespace, labels: labels(args.botsEnv, "backup") },
-                spec: {
-                    schedule: b.schedule,
-                    timeZone: args.timeZone,
-                    concurrencyPolicy: "Forbid",
-                    startingDeadlineSeconds: 600,
-                    successfulJobsHistoryLimit: 3,
-                    failedJobsHistoryLimit: 3,
-                    jobTemplate: {
-                        metadata: { labels: labels(args.botsEnv, "backup") },
-                        spec: {
-                            backoffLimit: 0,
-                            activeDeadlineSeconds: b.activeDeadlineSeconds,
-                            // The CronJob owns these Jobs (not Pulumi); a day keeps the logs of the
-                            // last runs without holding the data claim in use for good.
-                            ttlSecondsAfterFinished: 86400,
-                            template: {
-                                metadata: { labels: labels(args.botsEnv, "backup"), annotations: podAnnotations(args.pod) },
-                                spec,
-                            },
-                        },
-                    },
+            botsCronJob(
+                { name: "bots-backup", namespace: args.namespace, schedule: b.schedule, timeZone: args.timeZone, startingDeadlineSeconds: 600 },
+                {
+                    botsEnv: args.botsEnv,
+                    component: "backup",
+                    pod,
+                    podAnnotations: podAnnotations(args.pod),
+                    activeDeadlineSeconds: b.activeDeadlineSeconds,
+                    backoffLimit: 0,
+                    // A day keeps the logs of the last runs without holding the data claim in use for good.
+                    ttlSecondsAfterFinished: 86400,
                 },
-            },
+            ),
             { parent: this, dependsOn },
         );
         this.name = cron.metadata.name;
