@@ -1,11 +1,11 @@
-import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { BackupConfig } from "../stack-config/config";
 import { BACKUP } from "../image/runtime-contract";
+import { namingKey } from "../random/generated-passwords";
 import { botsCronJob } from "./bots-job";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
+import { valueSecretName } from "./config-secret";
 import { labels } from "./labels";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -55,15 +55,10 @@ export class BackupCronJob extends pulumi.ComponentResource {
         let secretName: pulumi.Output<string> | undefined;
         const dependsOn = [...args.dependsOn];
         if (keys.length > 0) {
-            const namingKey = new random.RandomPassword(`${name}-naming-key`, { length: 64, special: false }, { parent: this }).result;
             const data = pulumi.all(keys.map((k) => values[k]!)).apply((vs) => Object.fromEntries(keys.map((k, i) => [k, vs[i]])));
             // Named by an HMAC of the values (as ConfigSecret names its Secrets): a new credential
             // makes a new Secret and rolls nothing else, and no digest of a credential is shown.
-            secretName = pulumi.unsecret(
-                pulumi.all([namingKey, data]).apply(
-                    ([key, d]) => `bots-backup-${crypto.createHmac("sha256", key).update(JSON.stringify(d)).digest("hex").slice(0, 10)}`,
-                ),
-            );
+            secretName = pulumi.unsecret(pulumi.all([namingKey(name, this), data]).apply(([key, d]) => valueSecretName("bots-backup", key, JSON.stringify(d))));
             dependsOn.push(
                 new k8s.core.v1.Secret(
                     `${name}-credentials`,
