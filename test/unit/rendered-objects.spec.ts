@@ -13,12 +13,14 @@ const SM = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
 const RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
 const TYPES: string[] = [T.cronJob, T.job, SM, RULE];
 
-// The dev image is pinned by digest (imageMode existing): a built image's digest would carry the
-// checkout's path. Every CronJob kind and option appears in at least one case.
+// Every CronJob and its options appear in one of two stacks. The dev image is pinned by digest
+// (imageMode existing): a built image's digest would carry the checkout's path.
 const EXISTING = { imageMode: "existing", imageRef: `registry.example.com/edi/bots@sha256:${"1".repeat(64)}` };
 const CASES: Record<string, StackInput> = {
-    "dev as committed": { stack: "dev", set: EXISTING },
-    "prod as committed": { stack: "prod" },
+    "prod (claim backups) with a local file-exchange rule": {
+        stack: "prod",
+        set: { botsSource: "context", fileExchangeRules: JSON.stringify([{ name: "local", from: "drop", to: "botssys/infile/x" }]) },
+    },
     "dev with every engine option, S3 backups and file exchange": {
         stack: "dev",
         set: {
@@ -56,10 +58,6 @@ const CASES: Record<string, StackInput> = {
             fileExchangeS3AccessKey: "EXCHANGEACCESSKEY",
             fileExchangeS3SecretKey: "exchange-secret-key-value",
         },
-    },
-    "dev with only local file-exchange rules": {
-        stack: "dev",
-        set: { ...EXISTING, botsSource: "context", fileExchangeRules: JSON.stringify([{ name: "local", from: "drop", to: "botssys/infile/x" }]) },
     },
 };
 
