@@ -4,8 +4,8 @@ import * as path from "path";
 import { StackInput, StackRun, T, runStack } from "../support/harness";
 
 // The CronJobs, the db-init Job and the monitoring objects as the program renders them, pinned in
-// rendered-objects.json: the run templates are built by shared pieces (scheduled-job.ts,
-// bots-pod.ts), and a change to one of those must not change a workload that did not ask for it.
+// rendered-objects.json: they are built by shared pieces (bots-job.ts, bots-pod.ts,
+// prometheus-operator.ts), and a change to one must not change a workload that did not ask for it.
 // After a deliberate change, rewrite the file with BOTS_UPDATE_RENDERED=1 npm test and review its diff.
 
 const PINNED = path.join(__dirname, "rendered-objects.json");
