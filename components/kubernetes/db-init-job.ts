@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ACTIVATE_ROUTES_ENV } from "../image/runtime-contract";
+import { botsJobSpec } from "./bots-job";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
 import { sha256 } from "./config-secret";
 import { labels } from "./labels";
@@ -74,16 +75,14 @@ export class DbInitJob extends pulumi.ComponentResource {
                     // A run that failed is replaced on the next `up` instead of being waited on again.
                     annotations: { "pulumi.com/replaceUnready": "true" },
                 },
-                spec: {
-                    backoffLimit: args.backoffLimit,
+                spec: botsJobSpec({
+                    botsEnv: args.botsEnv,
+                    component: "db-init",
+                    pod: botsPodSpec(args.pod, [container]),
+                    podAnnotations: podAnnotations(args.pod),
                     activeDeadlineSeconds: args.activeDeadlineSeconds,
-                    template: {
-                        metadata: { labels: labels(args.botsEnv, "db-init"), annotations: podAnnotations(args.pod) },
-                        spec: botsPodSpec(args.pod, [container], {
-                            restartPolicy: "Never",
-                        }),
-                    },
-                },
+                    backoffLimit: args.backoffLimit,
+                }),
             },
             {
                 parent: this,

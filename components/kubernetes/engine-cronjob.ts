@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
-import { labels } from "./labels";
+import { botsCronJob } from "./bots-job";
 import { ENGINE_NO_RETRY_EXIT_CODES } from "../image/runtime-contract";
 
 export interface EngineCronJobArgs {
@@ -55,48 +55,35 @@ export class EngineCronJob extends pulumi.ComponentResource {
         super("bots:k8s:EngineCronJob", name, {}, opts);
         const cron = new k8s.batch.v1.CronJob(
             name,
-            {
-                metadata: { name: "bots-engine", namespace: args.namespace, labels: labels(args.botsEnv, "engine") },
-                spec: {
+            botsCronJob(
+                {
+                    name: "bots-engine",
+                    namespace: args.namespace,
                     schedule: args.schedule,
                     timeZone: args.timeZone,
                     suspend: args.suspend,
-                    concurrencyPolicy: "Forbid",
-                    // Without it a Forbid CronJob gives up silently after 100 missed schedules.
                     startingDeadlineSeconds: args.startingDeadlineSeconds,
-                    successfulJobsHistoryLimit: args.successfulJobsHistory,
-                    failedJobsHistoryLimit: args.failedJobsHistory,
-                    jobTemplate: {
-                        metadata: { labels: labels(args.botsEnv, "engine") },
-                        spec: {
-                            backoffLimit: args.backoffLimit,
-                            activeDeadlineSeconds: args.activeDeadlineSeconds,
-                            // A finished pod still names the data claim, so pvc-protection keeps a
-                            // deleted claim Terminating while it exists; the history limits alone
-                            // would keep up to successful + failed pods for good. The CronJob owns
-                            // these Jobs (not Pulumi), so the cluster deleting them is no drift.
-                            ttlSecondsAfterFinished: args.jobTtlSeconds,
-                            podFailurePolicy: {
-                                rules: [
-                                    {
-                                        action: "FailJob",
-                                        onExitCodes: { containerName: "engine", operator: "In", values: ENGINE_NO_RETRY_EXIT_CODES },
-                                    },
-                                    { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
-                                ],
-                            },
-                            template: {
-                                metadata: { labels: labels(args.botsEnv, "engine"), annotations: podAnnotations(args.pod) },
-                                spec: botsPodSpec(
-                                    args.pod,
-                                    [botsContainer(args.pod, "engine", ["engine", ...args.args], args.resources)],
-                                    { restartPolicy: "Never", terminationGracePeriodSeconds: args.terminationGraceSeconds },
-                                ),
-                            },
-                        },
+                    successfulJobsHistory: args.successfulJobsHistory,
+                    failedJobsHistory: args.failedJobsHistory,
+                },
+                {
+                    botsEnv: args.botsEnv,
+                    component: "engine",
+                    pod: botsPodSpec(args.pod, [botsContainer(args.pod, "engine", ["engine", ...args.args], args.resources)], {
+                        terminationGracePeriodSeconds: args.terminationGraceSeconds,
+                    }),
+                    podAnnotations: podAnnotations(args.pod),
+                    activeDeadlineSeconds: args.activeDeadlineSeconds,
+                    backoffLimit: args.backoffLimit,
+                    ttlSecondsAfterFinished: args.jobTtlSeconds,
+                    podFailurePolicy: {
+                        rules: [
+                            { action: "FailJob", onExitCodes: { containerName: "engine", operator: "In", values: ENGINE_NO_RETRY_EXIT_CODES } },
+                            { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
+                        ],
                     },
                 },
-            },
+            ),
             { parent: this, dependsOn: args.dependsOn },
         );
         this.name = cron.metadata.name;

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BOTS_DATA_ROOT, EXCHANGE_CONFIG_MOUNT, EXCHANGE_SECRETS_MOUNT, TMP_DIR } from "../image/runtime-contract";
-import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from "./bots-pod";
-import { labels } from "./labels";
+import { botsCronJob } from "./bots-job";
+import { CONTAINER_SECURITY_CONTEXT, podAnnotations, restrictedPodSpec } from "./bots-pod";
 
 export interface FileExchangeCronJobArgs {
     /** Namespace of the CronJob. */
@@ -66,52 +66,30 @@ export class FileExchangeCronJob extends pulumi.ComponentResource {
             volumes.push({ name: "s3", secret: { secretName: args.s3Secret, defaultMode: 0o440 } });
             mounts.push({ name: "s3", mountPath: EXCHANGE_SECRETS_MOUNT, readOnly: true });
         }
+        const container: k8s.types.input.core.v1.Container = {
+            name: "exchange",
+            image: args.image,
+            imagePullPolicy: args.imagePullPolicy,
+            args: ["exchange", "--rule", args.rule],
+            env: [{ name: "BOTSENV", value: args.botsEnv }],
+            resources: args.resources,
+            securityContext: CONTAINER_SECURITY_CONTEXT,
+            volumeMounts: mounts,
+        };
         const cron = new k8s.batch.v1.CronJob(
             name,
-            {
-                metadata: { name: `bots-exchange-${args.rule}`, namespace: args.namespace, labels: labels(args.botsEnv, "exchange") },
-                spec: {
-                    schedule: args.schedule,
-                    timeZone: args.timeZone,
-                    concurrencyPolicy: "Forbid",
-                    // Without it a Forbid CronJob gives up silently after 100 missed schedules.
-                    startingDeadlineSeconds: 300,
-                    successfulJobsHistoryLimit: 3,
-                    failedJobsHistoryLimit: 3,
-                    jobTemplate: {
-                        metadata: { labels: labels(args.botsEnv, "exchange") },
-                        spec: {
-                            backoffLimit: 0,
-                            activeDeadlineSeconds: 3300,
-                            ttlSecondsAfterFinished: args.jobTtlSeconds,
-                            template: {
-                                metadata: { labels: labels(args.botsEnv, "exchange"), annotations: { "bots-edi.io/config-checksum": args.checksum } },
-                                spec: {
-                                    serviceAccountName: args.serviceAccountName,
-                                    automountServiceAccountToken: false,
-                                    enableServiceLinks: false,
-                                    securityContext: POD_SECURITY_CONTEXT,
-                                    imagePullSecrets: args.imagePullSecrets.map((n) => ({ name: n })),
-                                    restartPolicy: "Never",
-                                    containers: [
-                                        {
-                                            name: "exchange",
-                                            image: args.image,
-                                            imagePullPolicy: args.imagePullPolicy,
-                                            args: ["exchange", "--rule", args.rule],
-                                            env: [{ name: "BOTSENV", value: args.botsEnv }],
-                                            resources: args.resources,
-                                            securityContext: CONTAINER_SECURITY_CONTEXT,
-                                            volumeMounts: mounts,
-                                        },
-                                    ],
-                                    volumes,
-                                },
-                            },
-                        },
-                    },
+            botsCronJob(
+                { name: `bots-exchange-${args.rule}`, namespace: args.namespace, schedule: args.schedule, timeZone: args.timeZone, startingDeadlineSeconds: 300 },
+                {
+                    botsEnv: args.botsEnv,
+                    component: "exchange",
+                    pod: restrictedPodSpec(args, [container], volumes),
+                    podAnnotations: podAnnotations({ configChecksum: args.checksum }),
+                    activeDeadlineSeconds: 3300,
+                    backoffLimit: 0,
+                    ttlSecondsAfterFinished: args.jobTtlSeconds,
                 },
-            },
+            ),
             { parent: this, dependsOn: args.dependsOn },
         );
         this.name = cron.metadata.name;

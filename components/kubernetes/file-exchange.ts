@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { ExchangeRule } from "../stack-config/file-exchange-rules";
 import { EXCHANGE_RULES_FILE, EXCHANGE_SECRETS_MOUNT } from "../image/runtime-contract";
+import { namingKey } from "../random/generated-passwords";
 import { sha256, settingsSecretName, valueSecretName } from "./config-secret";
 import { FileExchangeCronJob } from "./file-exchange-cronjob";
 import { labels } from "./labels";
@@ -86,10 +86,9 @@ export class FileExchange extends pulumi.ComponentResource {
         const dependsOn: pulumi.Resource[] = [configMap];
         let s3SecretName: pulumi.Output<string> | undefined;
         if (args.s3) {
-            const namingKey = new random.RandomPassword(`${name}-naming-key`, { length: 64, special: false }, { parent: this }).result;
             const { accessKey, secretKey } = args.s3;
             s3SecretName = pulumi.unsecret(
-                pulumi.all([namingKey, accessKey, secretKey]).apply(([key, a, s]) => valueSecretName("bots-exchange-s3", key, `${a}\n${s}`)),
+                pulumi.all([namingKey(name, this), accessKey, secretKey]).apply(([key, a, s]) => valueSecretName("bots-exchange-s3", key, `${a}\n${s}`)),
             );
             dependsOn.push(
                 new k8s.core.v1.Secret(

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { labels } from "./labels";
+import { operatorObject } from "./prometheus-operator";
 import { AlertThresholds } from "../stack-config/config";
 
 export interface BotsPrometheusRuleArgs {
@@ -98,12 +98,7 @@ export class BotsPrometheusRule extends pulumi.ComponentResource {
         super("bots:k8s:PrometheusRule", name, {}, opts);
         new k8s.apiextensions.CustomResource(
             name,
-            {
-                apiVersion: "monitoring.coreos.com/v1",
-                kind: "PrometheusRule",
-                metadata: { name: "bots", namespace: args.namespace, labels: { ...labels(args.botsEnv, "metrics"), ...args.labels } },
-                spec: { groups: [{ name: "bots-edi", rules: alertRules(args.namespace, args.thresholds) }] },
-            },
+            operatorObject("PrometheusRule", args, { groups: [{ name: "bots-edi", rules: alertRules(args.namespace, args.thresholds) }] }),
             { parent: this },
         );
         this.registerOutputs({});

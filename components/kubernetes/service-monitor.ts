@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { METRICS_SERVICE_LABEL, labels } from "./labels";
+import { METRICS_SERVICE_LABEL } from "./labels";
+import { operatorObject } from "./prometheus-operator";
 import { METRICS_PATH } from "../image/runtime-contract";
 
 export interface BotsServiceMonitorArgs {
@@ -29,18 +30,11 @@ export class BotsServiceMonitor extends pulumi.ComponentResource {
         super("bots:k8s:ServiceMonitor", name, {}, opts);
         new k8s.apiextensions.CustomResource(
             name,
-            {
-                apiVersion: "monitoring.coreos.com/v1",
-                kind: "ServiceMonitor",
-                metadata: { name: "bots", namespace: args.namespace, labels: { ...labels(args.botsEnv, "metrics"), ...args.labels } },
-                spec: {
-                    selector: {
-                        matchLabels: { "app.kubernetes.io/name": "bots", "app.kubernetes.io/instance": args.botsEnv, ...METRICS_SERVICE_LABEL },
-                    },
-                    namespaceSelector: { matchNames: [args.namespace] },
-                    endpoints: [{ port: "metrics", path: METRICS_PATH, interval: args.interval, scrapeTimeout: scrapeTimeout(args.interval) }],
-                },
-            },
+            operatorObject("ServiceMonitor", args, {
+                selector: { matchLabels: { "app.kubernetes.io/name": "bots", "app.kubernetes.io/instance": args.botsEnv, ...METRICS_SERVICE_LABEL } },
+                namespaceSelector: { matchNames: [args.namespace] },
+                endpoints: [{ port: "metrics", path: METRICS_PATH, interval: args.interval, scrapeTimeout: scrapeTimeout(args.interval) }],
+            }),
             { parent: this },
         );
         this.registerOutputs({});
