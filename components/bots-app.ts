@@ -163,7 +163,7 @@ export class BotsApp extends pulumi.ComponentResource {
                 activeDeadlineSeconds: c.init.activeDeadlineSeconds,
                 backoffLimit: c.init.backoffLimit,
                 timeoutMinutes: c.init.timeoutMinutes,
-                activateRoutes: c.bots.activateRoutes,
+                activateRoutes: c.image.activateRoutes,
                 channelCredentialsName: channels?.secretName,
                 dependsOn: [...config.secrets, ...channelSecrets],
             },

@@ -54,6 +54,8 @@ export interface ImageConfig {
     botsSourceDir?: string;
     /** Plugin folders baked into the image (build mode, Bots 4), in install order. */
     plugins: string[];
+    /** Route ids the init Job activates among the plugins' routes (BOTS_ACTIVATE_ROUTES). */
+    activateRoutes: string[];
     registry?: RegistryCredentials;
 }
 
@@ -191,8 +193,6 @@ export interface AppConfig {
     backup?: BackupConfig;
     bots: {
         env: string;
-        /** Route ids the init Job activates among the plugins' routes (BOTS_ACTIVATE_ROUTES). */
-        activateRoutes: string[];
         timeZone: string;
         allowedHosts: string[];
         csrfTrustedOrigins: string[];
@@ -422,6 +422,7 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
             botsSource: c.botsSource,
             botsSourceDir: orUndefined(c.botsSourceDir),
             plugins: c.botsPlugins,
+            activateRoutes: c.botsActivateRoutes,
             registry:
                 c.registryUsername !== ""
                     ? { address: repository.split("/")[0], username: c.registryUsername, password: secret(s.registryPassword ?? "")! }
@@ -490,7 +491,6 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
         backup: c.backupEnabled ? backupConfig(c, s) : undefined,
         bots: {
             env: c.botsEnv || stack,
-            activateRoutes: c.botsActivateRoutes,
             timeZone: c.timeZone,
             allowedHosts: [...new Set(hosts)],
             csrfTrustedOrigins: [...new Set(origins)],
