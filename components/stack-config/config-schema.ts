@@ -79,6 +79,15 @@ const bool = (def: boolean, description: string) =>
         description,
     );
 
+/** The value a JSON text holds, or undefined when it is not JSON. */
+function jsonOf(s: string): unknown {
+    try {
+        return JSON.parse(s);
+    } catch {
+        return undefined;
+    }
+}
+
 /** A JSON array of strings (how the Pulumi engine hands over `type: array` config), each item checked by `rule`. */
 const stringList = (def: string[], rule: Rule, description: string) =>
     describe(
@@ -86,12 +95,7 @@ const stringList = (def: string[], rule: Rule, description: string) =>
             .string()
             .default(JSON.stringify(def))
             .transform((s, ctx) => {
-                let value: unknown;
-                try {
-                    value = JSON.parse(s);
-                } catch {
-                    value = undefined;
-                }
+                const value = jsonOf(s);
                 if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
                     ctx.addIssue({ code: "custom", message: "must be a list of strings (pulumi config set --path 'KEY[0]' VALUE)" });
                     return z.NEVER;
@@ -116,12 +120,7 @@ const objectList = (description: string) =>
             .string()
             .default("[]")
             .transform((s, ctx) => {
-                let value: unknown;
-                try {
-                    value = JSON.parse(s);
-                } catch {
-                    value = undefined;
-                }
+                const value = jsonOf(s);
                 if (!Array.isArray(value) || value.some((v) => v === null || typeof v !== "object" || Array.isArray(v))) {
                     ctx.addIssue({ code: "custom", message: "must be a list of objects (pulumi config set --path 'KEY[0].name' VALUE, or the list in the stack file)" });
                     return z.NEVER;
