@@ -6,7 +6,8 @@ import { ExchangeRule, isS3, parseRules } from "./file-exchange-rules";
 import { dns1123Label } from "./k8s-rules";
 import { KubeconfigView, kubeContextProblem, kubeconfigProblem, readKubeconfig } from "./kubeconfig";
 import { sourceIssues } from "./source-checks";
-import { RawConfig, RENAMED_KEYS, SECRET_KEYS, SecretKey, configTree, crossFieldIssues, rawConfigSchema } from "./config-schema";
+import { RawConfig, RENAMED_KEYS, SECRET_KEYS, SecretKey, configTree, rawConfigSchema } from "./config-schema";
+import { crossFieldIssues } from "./cross-field-rules";
 import { Nested, nestedValue } from "./key-tree";
 
 // The one place that reads stack configuration. Everything else takes the typed AppConfig.
