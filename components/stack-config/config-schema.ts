@@ -5,15 +5,15 @@ import { allowedHost, emailAddress, senderAddress, serverHost } from "./django-r
 import { dns1123Label, dns1123Subdomain, ianaTimeZone, ingressHost, ownNamespace, secretDataKey } from "./k8s-rules";
 import { cidrProblem } from "./net";
 import { METRICS_PORT } from "../image/runtime-contract";
-import { parseCpu, parseMemory } from "./quantity";
+import { bool, cpu, describe, integer, memory, objectList, oneOf, regex, stringList, text } from "./key-kinds";
 
 // The stack configuration: the one description of every key, written once as a tree (configTree,
 // key-tree.ts says how). A leaf is the flat key operators write with its type, default, rule and
 // meaning; the group it sits in is where its value lands in AppConfig (config.ts). The flat schema
 // the config is validated with, RawConfig, the secret keys and the nested AppConfig value and type
 // all follow from it. `npm run docs` generates the `config:` block of Pulumi.yaml and the reference
-// in docs/configuration.md from it, and lint fails when they drift. Values arrive as strings from
-// the Pulumi engine, so each field parses its string form and says what it allows when it cannot.
+// in docs/configuration.md from it, and lint fails when they drift. The kinds of value (text,
+// integer, ...) are in key-kinds.ts.
 
 const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
@@ -23,132 +23,6 @@ export const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
 export const DATABASE_ENGINES = ["postgresql", "mysql", "sqlite"] as const;
 export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
 export const LOG_FORMATS = ["text", "json"] as const;
-
-/** The type a key is declared with in Pulumi.yaml. */
-export type DeclaredType = "string" | "integer" | "boolean" | "array";
-
-/** What the docs generator needs of each key: its declared type and its one description. */
-export const keyDocs = z.registry<{ type: DeclaredType; description: string; items?: "string" | "object" }>();
-
-/** A rule: why a value is refused, or undefined. */
-type Rule = (s: string) => string | undefined;
-
-function describe<S extends z.ZodType>(schema: S, type: DeclaredType, description: string, items?: "object"): S {
-    keyDocs.add(schema, { type, description, ...(items ? { items } : {}) });
-    return schema;
-}
-
-const checked = (schema: z.ZodType<string, string | undefined>, rule: Rule) =>
-    schema.superRefine((s, ctx) => {
-        const why = rule(s);
-        if (why !== undefined) {
-            ctx.addIssue({ code: "custom", message: why });
-        }
-    });
-
-/** A string key with a default; `rule` (if any) applies to non-empty values when `optional`. */
-const text = (def: string, description: string, rule?: Rule, opts: { optional?: boolean } = {}) =>
-    describe(
-        rule ? checked(z.string().default(def), (s) => (opts.optional && s === "" ? undefined : rule(s))) : z.string().default(def),
-        "string",
-        description,
-    );
-
-const integer = (def: number, min: number, max: number, description: string) =>
-    describe(
-        z
-            .string()
-            .default(String(def))
-            .refine((s) => /^-?\d+$/.test(s.trim()), { error: `must be a whole number from ${min} to ${max}` })
-            .transform((s) => Number(s.trim()))
-            .refine((n) => n >= min && n <= max, { error: `must be a whole number from ${min} to ${max}` }),
-        "integer",
-        description,
-    );
-
-const bool = (def: boolean, description: string) =>
-    describe(
-        z
-            .string()
-            .default(String(def))
-            .refine((s) => s === "true" || s === "false", { error: "must be true or false" })
-            .transform((s) => s === "true"),
-        "boolean",
-        description,
-    );
-
-/** The value a JSON text holds, or undefined when it is not JSON. */
-function jsonOf(s: string): unknown {
-    try {
-        return JSON.parse(s);
-    } catch {
-        return undefined;
-    }
-}
-
-/** A JSON array of strings (how the Pulumi engine hands over `type: array` config), each item checked by `rule`. */
-const stringList = (def: string[], rule: Rule, description: string) =>
-    describe(
-        z
-            .string()
-            .default(JSON.stringify(def))
-            .transform((s, ctx) => {
-                const value = jsonOf(s);
-                if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
-                    ctx.addIssue({ code: "custom", message: "must be a list of strings (pulumi config set --path 'KEY[0]' VALUE)" });
-                    return z.NEVER;
-                }
-                for (const v of value as string[]) {
-                    const why = rule(v);
-                    if (why !== undefined) {
-                        ctx.addIssue({ code: "custom", message: `item ${JSON.stringify(v)} ${why}` });
-                        return z.NEVER;
-                    }
-                }
-                return value as string[];
-            }),
-        "array",
-        description,
-    );
-
-/** A JSON array of objects, each checked later as a whole (crossFieldIssues). */
-const objectList = (description: string) =>
-    describe(
-        z
-            .string()
-            .default("[]")
-            .transform((s, ctx) => {
-                const value = jsonOf(s);
-                if (!Array.isArray(value) || value.some((v) => v === null || typeof v !== "object" || Array.isArray(v))) {
-                    ctx.addIssue({ code: "custom", message: "must be a list of objects (pulumi config set --path 'KEY[0].name' VALUE, or the list in the stack file)" });
-                    return z.NEVER;
-                }
-                return value as Record<string, unknown>[];
-            }),
-        "array",
-        description,
-        "object",
-    );
-
-const oneOf = <T extends readonly [string, ...string[]]>(values: T, def: T[number], description: string) =>
-    describe(z.enum(values, { error: `must be one of: ${values.join(", ")}` }).default(def as never), "string", description);
-
-const cpu = (def: string, description: string) =>
-    text(def, description, (s) => {
-        const v = parseCpu(s);
-        return v !== undefined && v > 0 ? undefined : "must be a positive CPU quantity such as 250m, 1 or 1.5";
-    });
-
-// Below this a memory quantity is a typo, most often "512m" (0.512 bytes) for "512Mi".
-const MIN_MEMORY = 4 * 2 ** 20;
-const memory = (def: string, description: string, noun = "memory") =>
-    text(def, description, (s) => {
-        const v = parseMemory(s);
-        if (v === undefined || v <= 0) {
-            return `must be a positive ${noun} quantity such as 512Mi or 2Gi`;
-        }
-        return v < MIN_MEMORY ? `is below 4Mi; a ${noun} quantity such as 512Mi or 2Gi was meant (the suffix m means 1/1000 byte)` : undefined;
-    });
 
 /** The components that get their own requests/limits keys (`<component>CpuRequest`, ...). */
 export const RESOURCE_COMPONENTS = ["web", "engine", "jobqueue", "dirmonitor", "init", "exchange", "backup"] as const;
@@ -165,8 +39,6 @@ const resources = <P extends ResourceComponent>(prefix: P, what: string, r: { cp
         memory: key(`${prefix}MemoryLimit` as const, memory(r.memoryLimit, `Memory limit of ${what}.`)),
     },
 });
-
-const regex = (re: RegExp, why: string): Rule => (s) => (re.test(s) ? undefined : why);
 
 // A Kubernetes label as key=value: an optional DNS subdomain prefix, a name and a value by the API server's rules.
 const LABEL_NAME = "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?";
