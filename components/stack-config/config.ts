@@ -304,13 +304,15 @@ export function parseImageReference(ref: string): ImageReference {
 /** The keys' tree as it is, and what follows from more than one key or from the stack. */
 function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Record<SecretKey, string>>): Omit<AppConfig, "warnings"> {
     const t = nestedValue(configTree, c, s);
-    const reference = c.imageMode === "existing" ? parseImageReference(c.imageRef) : undefined;
-    const repository = reference ? reference.repository : c.imageRepository;
-    const namespace = c.namespace;
+    const { registry, ...image } = t.image;
+    const reference = image.mode === "existing" ? parseImageReference(image.reference) : undefined;
+    const repository = reference ? reference.repository : image.repository;
+    const ingress = t.ingress.host !== "" ? t.ingress : undefined;
+    const namespace = t.kubernetes.namespace;
     const webService = "bots-web";
     const hosts = [
-        ...c.allowedHosts,
-        ...(c.ingressHost ? [c.ingressHost] : []),
+        ...t.bots.allowedHosts,
+        ...(ingress ? [ingress.host] : []),
         "localhost",
         "127.0.0.1",
         webService,
@@ -318,10 +320,8 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
         `${webService}.${namespace}.svc`,
         `${webService}.${namespace}.svc.cluster.local`,
     ];
-    const tls = c.ingressTlsSecret !== "";
-    const origins = [...c.csrfTrustedOrigins, ...(c.ingressHost ? [`${tls ? "https" : "http"}://${c.ingressHost}`] : [])];
-    const defaultPort = { postgresql: 5432, mysql: 3306, sqlite: 0 }[c.databaseEngine];
-    const { registry, ...image } = t.image;
+    const origins = [...t.bots.csrfTrustedOrigins, ...(ingress ? [`${ingress.tlsSecret ? "https" : "http"}://${ingress.host}`] : [])];
+    const defaultPort = { postgresql: 5432, mysql: 3306, sqlite: 0 }[t.database.engine];
 
     return {
         ...t,
@@ -338,12 +338,12 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
         },
         // Set by parseConfig once botsChannelCredentials is parsed.
         channelCredentials: undefined,
-        ingress: t.ingress.host !== "" ? t.ingress : undefined,
-        metrics: t.metrics && metricsConfig(t.metrics, c.engineSchedule),
+        ingress,
+        metrics: t.metrics && metricsConfig(t.metrics, t.engine.schedule),
         fileExchange: fileExchangeOf(t.fileExchange, t.engine),
         database: {
             ...t.database,
-            port: c.databasePort || defaultPort,
+            port: t.database.port || defaultPort,
             existingSecret: t.database.existingSecret.name !== "" ? t.database.existingSecret : undefined,
         },
         backup: t.backup && { ...t.backup, target: backupTarget(t.backup.target) },
@@ -356,10 +356,8 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
     };
 }
 
-type Keys = Nested<typeof configTree>;
-
 /** The file exchange when it has rules; the S3 part only when a rule uses S3. */
-function fileExchangeOf(x: Keys["fileExchange"], engine: EngineConfig): FileExchangeConfig | undefined {
+function fileExchangeOf(x: FromKeys["fileExchange"], engine: EngineConfig): FileExchangeConfig | undefined {
     if (x.rules.length === 0) {
         return undefined;
     }
@@ -391,7 +389,7 @@ function backupTarget(t: BackupTargetKeys): BackupTarget {
 }
 
 /** The metrics keys as the components use them: labels as maps, thresholds in the rules' units. */
-function metricsConfig(m: NonNullable<Keys["metrics"]>, engineSchedule: string): MetricsConfig {
+function metricsConfig(m: NonNullable<FromKeys["metrics"]>, engineSchedule: string): MetricsConfig {
     const labelsOf = (pairs: string[]) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]));
     const a = m.alerts;
     return {
