@@ -1,43 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { EngineConfig } from "../stack-config/config";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
 import { botsCronJob } from "./bots-job";
 import { ENGINE_NO_RETRY_EXIT_CODES } from "../image/runtime-contract";
 
-export interface EngineCronJobArgs {
+/** The engine* keys (config-schema.ts says what each means); maxRuntimeMinutes goes to bots.ini instead. */
+export interface EngineCronJobArgs extends Omit<EngineConfig, "maxRuntimeMinutes"> {
     /** Namespace of the CronJob. */
     namespace: pulumi.Input<string>;
     /** Bots environment name (the instance label). */
     botsEnv: string;
     /** What every Bots pod shares. */
     pod: BotsPodArgs;
-    /** Cron schedule, five fields. */
-    schedule: string;
-    /** IANA time zone the schedule is read in. */
-    timeZone: string;
-    /** Pause the schedule without deleting anything. */
-    suspend: boolean;
-    /** bots-engine arguments after the service type (run commands, route ids). */
-    args: string[];
-    /** A run that cannot start within this many seconds of its time is skipped. */
-    startingDeadlineSeconds: number;
-    /** Kubernetes stops a run that takes longer (seconds). */
-    activeDeadlineSeconds: number;
-    /** Retries of a run that failed for other reasons than EDI errors or the lock. */
-    backoffLimit: number;
-    /** Finished Jobs kept. */
-    successfulJobsHistory: number;
-    /** Failed Jobs kept. */
-    failedJobsHistory: number;
-    /**
-     * Seconds after it finishes that a Job and its pod are deleted, whatever the history limits
-     * say (the Job's ttlSecondsAfterFinished); 0 deletes them at once.
-     */
-    jobTtlSeconds: number;
-    /** Time given to a running engine on shutdown (seconds). */
-    terminationGraceSeconds: number;
-    /** Requests and limits of the engine container. */
-    resources: k8s.types.input.core.v1.ResourceRequirements;
     /** Resources the CronJob waits for (the db-init Job). */
     dependsOn: pulumi.Resource[];
 }

@@ -3,38 +3,20 @@ import * as pulumi from "@pulumi/pulumi";
 import { BOTS_DATA_ROOT, EXCHANGE_CONFIG_MOUNT, EXCHANGE_SECRETS_MOUNT, TMP_DIR } from "../image/runtime-contract";
 import { botsCronJob } from "./bots-job";
 import { CONTAINER_SECURITY_CONTEXT, podAnnotations, restrictedPodSpec } from "./bots-pod";
+import type { FileExchangeArgs } from "./file-exchange";
 
-export interface FileExchangeCronJobArgs {
-    /** Namespace of the CronJob. */
-    namespace: pulumi.Input<string>;
-    /** Bots environment name (the instance label, BOTSENV: the mover's paths are inside env/<botsEnv>). */
-    botsEnv: string;
+/** Where the file exchange runs (FileExchangeArgs, less the rules and the S3 keys) and the one rule this CronJob runs. */
+export interface FileExchangeCronJobArgs extends Omit<FileExchangeArgs, "rules" | "s3"> {
     /** The rule this CronJob runs. */
     rule: string;
     /** Its cron schedule. */
     schedule: string;
-    /** Time zone of the schedule. */
-    timeZone: string;
-    /** The stack's image, by digest: bots-exchange is in it. */
-    image: pulumi.Input<string>;
-    /** imagePullPolicy. */
-    imagePullPolicy: string;
-    /** Names of image pull Secrets. */
-    imagePullSecrets: string[];
-    /** ServiceAccount (no token mounted). */
-    serviceAccountName: pulumi.Input<string>;
-    /** The data claim (the Bots environment). */
-    claimName: pulumi.Input<string>;
     /** ConfigMap holding rules.json. */
     rulesConfigMap: pulumi.Input<string>;
     /** Secret holding the S3 keys, when a rule uses S3. */
     s3Secret?: pulumi.Input<string>;
     /** Digest of the rules and the S3 Secret's name: on the pod template, so a change shows in the diff. */
     checksum: pulumi.Input<string>;
-    /** Seconds a finished run's Job is kept. */
-    jobTtlSeconds: number;
-    /** Requests and limits of the mover. */
-    resources: k8s.types.input.core.v1.ResourceRequirements;
     /** What must exist first: the ConfigMap and the Secret. */
     dependsOn: pulumi.Resource[];
 }

@@ -1,17 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { operatorObject } from "./prometheus-operator";
-import { AlertThresholds } from "../stack-config/config";
+import { AlertThresholds, MetricsConfig } from "../stack-config/config";
 
-export interface BotsPrometheusRuleArgs {
+/** metricsMonitorLabels and the alert* thresholds, and where the rule goes. */
+export interface BotsPrometheusRuleArgs extends NonNullable<MetricsConfig["prometheusRule"]> {
     /** Namespace of the rule and of the Bots pods it watches. */
     namespace: string;
     /** Bots environment name (the instance label). */
     botsEnv: string;
-    /** Extra labels, for a Prometheus that selects rules by label. */
-    labels: Record<string, string>;
-    /** When the alerts fire. */
-    thresholds: AlertThresholds;
 }
 
 /** One Prometheus alerting rule, as a rule file and a PrometheusRule hold it. */

@@ -1,18 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { METRICS_SERVICE_LABEL } from "./labels";
 import { operatorObject } from "./prometheus-operator";
+import { MetricsConfig } from "../stack-config/config";
+import { METRICS_SERVICE_LABEL } from "./labels";
 import { METRICS_PATH } from "../image/runtime-contract";
 
-export interface BotsServiceMonitorArgs {
+/** metricsScrapeInterval and metricsMonitorLabels, and where the monitor goes. */
+export interface BotsServiceMonitorArgs extends NonNullable<MetricsConfig["serviceMonitor"]> {
     /** Namespace of the monitor and of the Services it selects. */
     namespace: string;
     /** Bots environment name (the instance label). */
     botsEnv: string;
-    /** Scrape interval (a Prometheus duration). */
-    interval: string;
-    /** Extra labels, for a Prometheus that selects monitors by label. */
-    labels: Record<string, string>;
 }
 
 /** 10 s, or the interval when it is shorter (Prometheus refuses a timeout above the interval). */
