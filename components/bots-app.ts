@@ -159,11 +159,8 @@ export class BotsApp extends pulumi.ComponentResource {
                 botsEnv: env,
                 pod: podFor("init"),
                 settingsChecksum: config.checksum,
-                resources: c.init.resources,
-                activeDeadlineSeconds: c.init.activeDeadlineSeconds,
-                backoffLimit: c.init.backoffLimit,
-                timeoutMinutes: c.init.timeoutMinutes,
-                activateRoutes: c.bots.activateRoutes,
+                ...c.init,
+                activateRoutes: c.image.activateRoutes,
                 channelCredentialsName: channels?.secretName,
                 dependsOn: [...config.secrets, ...channelSecrets],
             },
@@ -175,7 +172,7 @@ export class BotsApp extends pulumi.ComponentResource {
 
         const web = new BotsWeb(
             `${name}-web`,
-            { namespace, botsEnv: env, pod, replicas: c.web.replicas, resources: c.web.resources, dependsOn: afterInit, metrics: c.metrics !== undefined },
+            { namespace, botsEnv: env, pod, ...c.web, dependsOn: afterInit, metrics: c.metrics !== undefined },
             { parent: this },
         );
         if (c.worker.enabled) {
@@ -185,9 +182,7 @@ export class BotsApp extends pulumi.ComponentResource {
                     namespace,
                     botsEnv: env,
                     pod,
-                    jobqueueResources: c.worker.jobqueueResources,
-                    dirmonitorResources: c.worker.dirmonitorResources,
-                    terminationGraceSeconds: c.worker.terminationGraceSeconds,
+                    ...c.worker,
                     dependsOn: afterInit,
                     metrics: c.metrics !== undefined,
                 },
@@ -195,28 +190,7 @@ export class BotsApp extends pulumi.ComponentResource {
             );
         }
         const e = c.engine;
-        new EngineCronJob(
-            `${name}-engine`,
-            {
-                namespace,
-                botsEnv: env,
-                pod,
-                schedule: e.schedule,
-                timeZone: e.timeZone,
-                suspend: e.suspend,
-                args: e.args,
-                startingDeadlineSeconds: e.startingDeadlineSeconds,
-                activeDeadlineSeconds: e.activeDeadlineSeconds,
-                backoffLimit: e.backoffLimit,
-                successfulJobsHistory: e.successfulJobsHistory,
-                failedJobsHistory: e.failedJobsHistory,
-                jobTtlSeconds: e.jobTtlSeconds,
-                terminationGraceSeconds: e.terminationGraceSeconds,
-                resources: e.resources,
-                dependsOn: afterInit,
-            },
-            { parent: this },
-        );
+        new EngineCronJob(`${name}-engine`, { namespace, botsEnv: env, pod, ...e, dependsOn: afterInit }, { parent: this });
         const x = c.fileExchange;
         if (x) {
             new FileExchange(
@@ -224,16 +198,12 @@ export class BotsApp extends pulumi.ComponentResource {
                 {
                     namespace,
                     botsEnv: env,
-                    rules: x.rules,
-                    s3: x.s3,
-                    timeZone: x.timeZone,
+                    ...x,
                     image: image.ref,
                     imagePullPolicy: c.image.pullPolicy,
                     imagePullSecrets: c.image.pullSecrets,
                     serviceAccountName: sa.name,
                     claimName: data.claimName,
-                    jobTtlSeconds: x.jobTtlSeconds,
-                    resources: x.resources,
                 },
                 { parent: this },
             );
@@ -423,7 +393,7 @@ export function createApp(c: AppConfig, opts?: pulumi.ComponentResourceOptions):
         pulumi.log.warn(warning);
     }
     const providers: pulumi.ProviderResource[] = [
-        clusterProvider("k8s", { context: c.kubernetes.context, kubeconfig: c.kubernetes.kubeconfig, namespace: c.kubernetes.namespace }),
+        clusterProvider("k8s", c.kubernetes),
         new random.Provider("random"),
     ];
     if (c.image.mode === "build") {

@@ -1,34 +1,24 @@
 import * as docker from "@pulumi/docker";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
+import type { ImageConfig, ImageReference } from "../stack-config/config";
 import { buildSpec } from "./build-spec";
 
 
-/** How to build the image (build mode). */
-export interface BotsImageBuild {
-    /** Platforms built, one cached Image each (e.g. linux/amd64). */
-    platforms: string[];
-    /** Use the registry as build cache (cache-<arch> tags beside the image). */
-    cache: boolean;
-    /** The local Bots source tree (botsSource context). */
-    botsSourceDir?: string;
-    /** Plugin folders baked into the image (last layer), in install order. */
-    plugins: string[];
+/** How to build the image (build mode): imagePlatforms, imageCache, botsSourceDir, botsPlugins, and where it is pushed. */
+export interface BotsImageBuild extends Pick<ImageConfig, "platforms" | "cache" | "botsSourceDir" | "plugins"> {
     /** Tag the index is pushed under (the digest, not the tag, is what workloads use). */
     tag: string;
     /** Credentials for the registry pushed to. */
     registry?: dockerBuild.types.input.RegistryArgs;
 }
 
-export interface BotsImageArgs {
-    /** Repository pushed to (build) or read from (existing), without tag or digest. */
-    repository: string;
-    /** Which Bots the image holds: the pinned PyPI release or a source tree (build: where the build gets it). */
-    botsSource: "pypi" | "context";
+/** The image's repository (pushed to or read from, without tag or digest) and botsSource, and how it is had. */
+export interface BotsImageArgs extends Pick<ImageConfig, "repository" | "botsSource"> {
     /** Build and push the image; exclusive with existing. */
     build?: BotsImageBuild;
     /** Deploy an image that exists: its tag, or its digest (then nothing is resolved). */
-    existing?: { tag?: string; digest?: string };
+    existing?: Pick<ImageReference, "tag" | "digest">;
 }
 
 /**

@@ -1,10 +1,11 @@
-import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { BackupConfig } from "../stack-config/config";
 import { BACKUP } from "../image/runtime-contract";
+import { namingKey } from "../random/generated-passwords";
+import { botsCronJob } from "./bots-job";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
+import { valueSecretName } from "./config-secret";
 import { labels } from "./labels";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
@@ -54,15 +55,10 @@ export class BackupCronJob extends pulumi.ComponentResource {
         let secretName: pulumi.Output<string> | undefined;
         const dependsOn = [...args.dependsOn];
         if (keys.length > 0) {
-            const namingKey = new random.RandomPassword(`${name}-naming-key`, { length: 64, special: false }, { parent: this }).result;
             const data = pulumi.all(keys.map((k) => values[k]!)).apply((vs) => Object.fromEntries(keys.map((k, i) => [k, vs[i]])));
             // Named by an HMAC of the values (as ConfigSecret names its Secrets): a new credential
             // makes a new Secret and rolls nothing else, and no digest of a credential is shown.
-            secretName = pulumi.unsecret(
-                pulumi.all([namingKey, data]).apply(
-                    ([key, d]) => `bots-backup-${crypto.createHmac("sha256", key).update(JSON.stringify(d)).digest("hex").slice(0, 10)}`,
-                ),
-            );
+            secretName = pulumi.unsecret(pulumi.all([namingKey(name, this), data]).apply(([key, d]) => valueSecretName("bots-backup", key, JSON.stringify(d))));
             dependsOn.push(
                 new k8s.core.v1.Secret(
                     `${name}-credentials`,
@@ -115,36 +111,24 @@ export class BackupCronJob extends pulumi.ComponentResource {
         const container = botsContainer(args.pod, "backup", ["backup", "run"], b.resources);
         container.env = [...(container.env as EnvVar[]), ...env];
         container.volumeMounts = [...(container.volumeMounts as VolumeMount[]), ...mounts];
-        const spec = botsPodSpec(args.pod, [container], { restartPolicy: "Never" });
-        spec.volumes = [...(spec.volumes as Volume[]), ...volumes];
+        const pod = botsPodSpec(args.pod, [container]);
+        pod.volumes = [...(pod.volumes as Volume[]), ...volumes];
 
         const cron = new k8s.batch.v1.CronJob(
             name,
-            {
-                metadata: { name: "bots-backup", namespace: args.namespace, labels: labels(args.botsEnv, "backup") },
-                spec: {
-                    schedule: b.schedule,
-                    timeZone: args.timeZone,
-                    concurrencyPolicy: "Forbid",
-                    startingDeadlineSeconds: 600,
-                    successfulJobsHistoryLimit: 3,
-                    failedJobsHistoryLimit: 3,
-                    jobTemplate: {
-                        metadata: { labels: labels(args.botsEnv, "backup") },
-                        spec: {
-                            backoffLimit: 0,
-                            activeDeadlineSeconds: b.activeDeadlineSeconds,
-                            // The CronJob owns these Jobs (not Pulumi); a day keeps the logs of the
-                            // last runs without holding the data claim in use for good.
-                            ttlSecondsAfterFinished: 86400,
-                            template: {
-                                metadata: { labels: labels(args.botsEnv, "backup"), annotations: podAnnotations(args.pod) },
-                                spec,
-                            },
-                        },
-                    },
+            botsCronJob(
+                { name: "bots-backup", namespace: args.namespace, schedule: b.schedule, timeZone: args.timeZone, startingDeadlineSeconds: 600 },
+                {
+                    botsEnv: args.botsEnv,
+                    component: "backup",
+                    pod,
+                    podAnnotations: podAnnotations(args.pod),
+                    activeDeadlineSeconds: b.activeDeadlineSeconds,
+                    backoffLimit: 0,
+                    // A day keeps the logs of the last runs without holding the data claim in use for good.
+                    ttlSecondsAfterFinished: 86400,
                 },
-            },
+            ),
             { parent: this, dependsOn },
         );
         this.name = cron.metadata.name;

@@ -19,6 +19,7 @@ import {
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
+type Volume = k8s.types.input.core.v1.Volume;
 
 /** One secret value a workload reads, and the Secret and key it is mounted from. */
 export interface SecretFile {
@@ -124,8 +125,19 @@ export function botsContainer(
     };
 }
 
-/** The pod spec every Bots workload shares, around the given containers. */
-export function botsPodSpec(p: BotsPodArgs, containers: Container[], extra: Partial<PodSpec> = {}): PodSpec {
+/** Who a pod runs as and where its image comes from. */
+export interface PodIdentity {
+    /** ServiceAccount the pod runs as (its token is never mounted). */
+    serviceAccountName: pulumi.Input<string>;
+    /** Names of image pull Secrets. */
+    imagePullSecrets: string[];
+}
+
+/**
+ * The restricted pod every workload of the stack runs (Bots' own and the file exchange's mover):
+ * no ServiceAccount token and no service links, non-root as the image's user, RuntimeDefault seccomp.
+ */
+export function restrictedPodSpec(p: PodIdentity, containers: Container[], volumes: Volume[], extra: Partial<PodSpec> = {}): PodSpec {
     return {
         serviceAccountName: p.serviceAccountName,
         automountServiceAccountToken: false,
@@ -133,7 +145,17 @@ export function botsPodSpec(p: BotsPodArgs, containers: Container[], extra: Part
         securityContext: POD_SECURITY_CONTEXT,
         imagePullSecrets: p.imagePullSecrets.map((name) => ({ name })),
         containers,
-        volumes: [
+        volumes,
+        ...extra,
+    };
+}
+
+/** The pod spec every Bots workload shares, around the given containers. */
+export function botsPodSpec(p: BotsPodArgs, containers: Container[], extra: Partial<PodSpec> = {}): PodSpec {
+    return restrictedPodSpec(
+        p,
+        containers,
+        [
             { name: "data", persistentVolumeClaim: { claimName: p.claimName } },
             {
                 name: "config",
@@ -161,11 +183,11 @@ export function botsPodSpec(p: BotsPodArgs, containers: Container[], extra: Part
                   ]
                 : []),
         ],
-        ...extra,
-    };
+        extra,
+    );
 }
 
 /** Pod template annotations: the workload's config digest, so a change of what it reads rolls its pods. */
-export function podAnnotations(p: BotsPodArgs): Record<string, pulumi.Input<string>> {
+export function podAnnotations(p: Pick<BotsPodArgs, "configChecksum">): Record<string, pulumi.Input<string>> {
     return { "bots-edi.io/config-checksum": p.configChecksum };
 }

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { CHANNEL_CREDENTIALS_FILE, CHANNEL_SECRETS_MOUNT, channelKeyFile } from "../image/runtime-contract";
+import { namingKey } from "../random/generated-passwords";
 import { ChannelSecretMount } from "./bots-pod";
 import { valueSecretName } from "./config-secret";
 
@@ -36,8 +36,7 @@ export class ChannelCredentialsSecret extends pulumi.ComponentResource {
 
     constructor(name: string, args: ChannelCredentialsSecretArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bots:k8s:ChannelCredentialsSecret", name, {}, opts);
-        const namingKey = new random.RandomPassword(`${name}-naming-key`, { length: 64, special: false }, { parent: this }).result;
-        this.secretName = pulumi.unsecret(pulumi.all([namingKey, args.json]).apply(([key, json]) => valueSecretName("bots-channel-credentials", key, json)));
+        this.secretName = pulumi.unsecret(pulumi.all([namingKey(name, this), args.json]).apply(([key, json]) => valueSecretName("bots-channel-credentials", key, json)));
         const data = args.json.apply((json) => {
             const entries = JSON.parse(json) as Record<string, { password?: string; privateKey?: string }>;
             const files: Record<string, string> = {};

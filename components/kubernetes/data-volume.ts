@@ -1,18 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DataVolumeSpec } from "../guards/data-volume-guard";
+import type { StorageConfig } from "../stack-config/config";
 
-export interface DataVolumeArgs {
+/** storageSize, storageAccessMode, existingClaim, and what the data volume guard decided. */
+export interface DataVolumeArgs extends Pick<StorageConfig, "size" | "accessMode" | "existingClaim"> {
     /** Namespace of the claim. */
     namespace: pulumi.Input<string>;
     /** storageClassName to ask for; undefined means the cluster's default class. */
     storageClass: pulumi.Input<string | undefined>;
-    /** Requested size, e.g. 20Gi. */
-    size: string;
-    /** Access mode; always ReadWriteMany (validated in config). */
-    accessMode: string;
-    /** Use this existing claim instead of creating one. */
-    existingClaim?: string;
     /** This run may replace or drop the claim (the operator acknowledged that change; data-volume-guard.ts checked it). */
     changeAcknowledged: boolean;
     /** Labels to put on it. */

@@ -1,11 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ACTIVATE_ROUTES_ENV } from "../image/runtime-contract";
+import { botsJobSpec } from "./bots-job";
+import { ImageConfig, InitConfig } from "../stack-config/config";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
 import { sha256 } from "./config-secret";
 import { labels } from "./labels";
 
-export interface DbInitJobArgs {
+/** The init* keys, the routes to activate (botsActivateRoutes) and where the Job runs. */
+export interface DbInitJobArgs extends InitConfig, Pick<ImageConfig, "activateRoutes"> {
     /** Namespace of the Job. */
     namespace: pulumi.Input<string>;
     /** Bots environment name (the instance label). */
@@ -14,16 +17,6 @@ export interface DbInitJobArgs {
     pod: BotsPodArgs;
     /** Digest of the settings alone (ConfigSecret.checksum): with the image and the routes, it names the Job. */
     settingsChecksum: pulumi.Input<string>;
-    /** Requests and limits of the init container. */
-    resources: k8s.types.input.core.v1.ResourceRequirements;
-    /** Kubernetes stops a run that takes longer (seconds). */
-    activeDeadlineSeconds: number;
-    /** Retries of a failed run. */
-    backoffLimit: number;
-    /** How long `pulumi up` waits for the Job to complete (minutes). */
-    timeoutMinutes: number;
-    /** Route ids init-db activates among the baked plugins' routes (BOTS_ACTIVATE_ROUTES). */
-    activateRoutes: string[];
     /**
      * Name of the channel credentials Secret the pod mounts (an HMAC of its content): part of the
      * Job's name, so a rotation runs a new Job that writes the new values into the channel rows.
@@ -74,16 +67,14 @@ export class DbInitJob extends pulumi.ComponentResource {
                     // A run that failed is replaced on the next `up` instead of being waited on again.
                     annotations: { "pulumi.com/replaceUnready": "true" },
                 },
-                spec: {
-                    backoffLimit: args.backoffLimit,
+                spec: botsJobSpec({
+                    botsEnv: args.botsEnv,
+                    component: "db-init",
+                    pod: botsPodSpec(args.pod, [container]),
+                    podAnnotations: podAnnotations(args.pod),
                     activeDeadlineSeconds: args.activeDeadlineSeconds,
-                    template: {
-                        metadata: { labels: labels(args.botsEnv, "db-init"), annotations: podAnnotations(args.pod) },
-                        spec: botsPodSpec(args.pod, [container], {
-                            restartPolicy: "Never",
-                        }),
-                    },
-                },
+                    backoffLimit: args.backoffLimit,
+                }),
             },
             {
                 parent: this,

@@ -1,40 +1,22 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BOTS_DATA_ROOT, EXCHANGE_CONFIG_MOUNT, EXCHANGE_SECRETS_MOUNT, TMP_DIR } from "../image/runtime-contract";
-import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from "./bots-pod";
-import { labels } from "./labels";
+import { botsCronJob } from "./bots-job";
+import { CONTAINER_SECURITY_CONTEXT, podAnnotations, restrictedPodSpec } from "./bots-pod";
+import type { FileExchangeArgs } from "./file-exchange";
 
-export interface FileExchangeCronJobArgs {
-    /** Namespace of the CronJob. */
-    namespace: pulumi.Input<string>;
-    /** Bots environment name (the instance label, BOTSENV: the mover's paths are inside env/<botsEnv>). */
-    botsEnv: string;
+/** Where the file exchange runs (FileExchangeArgs, less the rules and the S3 keys) and the one rule this CronJob runs. */
+export interface FileExchangeCronJobArgs extends Omit<FileExchangeArgs, "rules" | "s3"> {
     /** The rule this CronJob runs. */
     rule: string;
     /** Its cron schedule. */
     schedule: string;
-    /** Time zone of the schedule. */
-    timeZone: string;
-    /** The stack's image, by digest: bots-exchange is in it. */
-    image: pulumi.Input<string>;
-    /** imagePullPolicy. */
-    imagePullPolicy: string;
-    /** Names of image pull Secrets. */
-    imagePullSecrets: string[];
-    /** ServiceAccount (no token mounted). */
-    serviceAccountName: pulumi.Input<string>;
-    /** The data claim (the Bots environment). */
-    claimName: pulumi.Input<string>;
     /** ConfigMap holding rules.json. */
     rulesConfigMap: pulumi.Input<string>;
     /** Secret holding the S3 keys, when a rule uses S3. */
     s3Secret?: pulumi.Input<string>;
     /** Digest of the rules and the S3 Secret's name: on the pod template, so a change shows in the diff. */
     checksum: pulumi.Input<string>;
-    /** Seconds a finished run's Job is kept. */
-    jobTtlSeconds: number;
-    /** Requests and limits of the mover. */
-    resources: k8s.types.input.core.v1.ResourceRequirements;
     /** What must exist first: the ConfigMap and the Secret. */
     dependsOn: pulumi.Resource[];
 }
@@ -66,52 +48,30 @@ export class FileExchangeCronJob extends pulumi.ComponentResource {
             volumes.push({ name: "s3", secret: { secretName: args.s3Secret, defaultMode: 0o440 } });
             mounts.push({ name: "s3", mountPath: EXCHANGE_SECRETS_MOUNT, readOnly: true });
         }
+        const container: k8s.types.input.core.v1.Container = {
+            name: "exchange",
+            image: args.image,
+            imagePullPolicy: args.imagePullPolicy,
+            args: ["exchange", "--rule", args.rule],
+            env: [{ name: "BOTSENV", value: args.botsEnv }],
+            resources: args.resources,
+            securityContext: CONTAINER_SECURITY_CONTEXT,
+            volumeMounts: mounts,
+        };
         const cron = new k8s.batch.v1.CronJob(
             name,
-            {
-                metadata: { name: `bots-exchange-${args.rule}`, namespace: args.namespace, labels: labels(args.botsEnv, "exchange") },
-                spec: {
-                    schedule: args.schedule,
-                    timeZone: args.timeZone,
-                    concurrencyPolicy: "Forbid",
-                    // Without it a Forbid CronJob gives up silently after 100 missed schedules.
-                    startingDeadlineSeconds: 300,
-                    successfulJobsHistoryLimit: 3,
-                    failedJobsHistoryLimit: 3,
-                    jobTemplate: {
-                        metadata: { labels: labels(args.botsEnv, "exchange") },
-                        spec: {
-                            backoffLimit: 0,
-                            activeDeadlineSeconds: 3300,
-                            ttlSecondsAfterFinished: args.jobTtlSeconds,
-                            template: {
-                                metadata: { labels: labels(args.botsEnv, "exchange"), annotations: { "bots-edi.io/config-checksum": args.checksum } },
-                                spec: {
-                                    serviceAccountName: args.serviceAccountName,
-                                    automountServiceAccountToken: false,
-                                    enableServiceLinks: false,
-                                    securityContext: POD_SECURITY_CONTEXT,
-                                    imagePullSecrets: args.imagePullSecrets.map((n) => ({ name: n })),
-                                    restartPolicy: "Never",
-                                    containers: [
-                                        {
-                                            name: "exchange",
-                                            image: args.image,
-                                            imagePullPolicy: args.imagePullPolicy,
-                                            args: ["exchange", "--rule", args.rule],
-                                            env: [{ name: "BOTSENV", value: args.botsEnv }],
-                                            resources: args.resources,
-                                            securityContext: CONTAINER_SECURITY_CONTEXT,
-                                            volumeMounts: mounts,
-                                        },
-                                    ],
-                                    volumes,
-                                },
-                            },
-                        },
-                    },
+            botsCronJob(
+                { name: `bots-exchange-${args.rule}`, namespace: args.namespace, schedule: args.schedule, timeZone: args.timeZone, startingDeadlineSeconds: 300 },
+                {
+                    botsEnv: args.botsEnv,
+                    component: "exchange",
+                    pod: restrictedPodSpec(args, [container], volumes),
+                    podAnnotations: podAnnotations({ configChecksum: args.checksum }),
+                    activeDeadlineSeconds: 3300,
+                    backoffLimit: 0,
+                    ttlSecondsAfterFinished: args.jobTtlSeconds,
                 },
-            },
+            ),
             { parent: this, dependsOn: args.dependsOn },
         );
         this.name = cron.metadata.name;

@@ -1,34 +1,29 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { FileExchangeConfig } from "../stack-config/config";
 import { ExchangeRule } from "../stack-config/file-exchange-rules";
 import { EXCHANGE_RULES_FILE, EXCHANGE_SECRETS_MOUNT } from "../image/runtime-contract";
+import { namingKey } from "../random/generated-passwords";
 import { sha256, settingsSecretName, valueSecretName } from "./config-secret";
 import { FileExchangeCronJob } from "./file-exchange-cronjob";
 import { labels } from "./labels";
 
-export interface FileExchangeArgs {
+/** The file exchange's settings (rules, S3, time zone, Job TTL, resources) and where its CronJobs run. */
+export interface FileExchangeArgs extends FileExchangeConfig {
     /** Namespace of its objects. */
     namespace: pulumi.Input<string>;
-    /** Bots environment name. */
+    /** Bots environment name (the instance label, BOTSENV: the mover's paths are inside env/<botsEnv>). */
     botsEnv: string;
-    /** The validated rules. */
-    rules: ExchangeRule[];
-    /** S3 endpoint and keys, when a rule uses S3. */
-    s3?: { endpoint: string; region: string; accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
-    /** Time zone of the schedules. */
-    timeZone: string;
-    /** The stack's image by digest, its pull policy and pull Secrets. */
+    /** The stack's image, by digest: bots-exchange is in it. */
     image: pulumi.Input<string>;
+    /** imagePullPolicy. */
     imagePullPolicy: string;
+    /** Names of image pull Secrets. */
     imagePullSecrets: string[];
-    /** ServiceAccount and data claim of the stack. */
+    /** ServiceAccount (no token mounted). */
     serviceAccountName: pulumi.Input<string>;
+    /** The data claim (the Bots environment). */
     claimName: pulumi.Input<string>;
-    /** Seconds a finished run's Job is kept. */
-    jobTtlSeconds: number;
-    /** Requests and limits of a run. */
-    resources: k8s.types.input.core.v1.ResourceRequirements;
 }
 
 /** The rules file bots-exchange reads (no secret in it: the keys' file paths only). */
@@ -86,10 +81,9 @@ export class FileExchange extends pulumi.ComponentResource {
         const dependsOn: pulumi.Resource[] = [configMap];
         let s3SecretName: pulumi.Output<string> | undefined;
         if (args.s3) {
-            const namingKey = new random.RandomPassword(`${name}-naming-key`, { length: 64, special: false }, { parent: this }).result;
             const { accessKey, secretKey } = args.s3;
             s3SecretName = pulumi.unsecret(
-                pulumi.all([namingKey, accessKey, secretKey]).apply(([key, a, s]) => valueSecretName("bots-exchange-s3", key, `${a}\n${s}`)),
+                pulumi.all([namingKey(name, this), accessKey, secretKey]).apply(([key, a, s]) => valueSecretName("bots-exchange-s3", key, `${a}\n${s}`)),
             );
             dependsOn.push(
                 new k8s.core.v1.Secret(

@@ -1,14 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { KubernetesConfig } from "../stack-config/config";
 
-export interface ClusterProviderArgs {
-    /** kubeconfig context to deploy to; always explicit so the current kubectl context never matters. */
-    context: string;
-    /** kubeconfig path or contents; unset means the default kubeconfig file. */
-    kubeconfig?: string;
-    /** Namespace for objects that do not name one. */
-    namespace: string;
-}
+/** kubeContext (always explicit: the current kubectl context never matters), kubeconfig and the default namespace. */
+export type ClusterProviderArgs = Pick<KubernetesConfig, "context" | "kubeconfig" | "namespace">;
 
 /**
  * The stack's explicit Kubernetes provider. clusterIdentifier is the context name, so rotating

@@ -1,17 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { NetworkPolicyConfig } from "../stack-config/config";
 import { selectorLabels } from "./labels";
 import { METRICS_PORT, WEB_PORT } from "../image/runtime-contract";
 
-export interface BotsNetworkPolicyArgs {
+/** The networkPolicy* keys (ingress namespaces, egress CIDRs) and who else may reach the metrics port. */
+export interface BotsNetworkPolicyArgs extends NetworkPolicyConfig {
     /** Namespace the policies apply to. */
     namespace: pulumi.Input<string>;
     /** Bots environment name (the instance label). */
     botsEnv: string;
-    /** Namespaces whose pods may reach the web port (the ingress controller's). */
-    ingressNamespaces: string[];
-    /** CIDRs Bots pods may connect to (database, partners, SMTP); empty leaves egress open. */
-    egressCidrs: string[];
     /** Namespaces whose pods may reach the metrics port of the web and worker pods (Prometheus's); undefined: metrics off. */
     metricsNamespaces?: string[];
 }

@@ -1,17 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { labels } from "./labels";
-import { AlertThresholds } from "../stack-config/config";
+import { operatorObject } from "./prometheus-operator";
+import { AlertThresholds, MetricsConfig } from "../stack-config/config";
 
-export interface BotsPrometheusRuleArgs {
+/** metricsMonitorLabels and the alert* thresholds, and where the rule goes. */
+export interface BotsPrometheusRuleArgs extends NonNullable<MetricsConfig["prometheusRule"]> {
     /** Namespace of the rule and of the Bots pods it watches. */
     namespace: string;
     /** Bots environment name (the instance label). */
     botsEnv: string;
-    /** Extra labels, for a Prometheus that selects rules by label. */
-    labels: Record<string, string>;
-    /** When the alerts fire. */
-    thresholds: AlertThresholds;
 }
 
 /** One Prometheus alerting rule, as a rule file and a PrometheusRule hold it. */
@@ -98,12 +95,7 @@ export class BotsPrometheusRule extends pulumi.ComponentResource {
         super("bots:k8s:PrometheusRule", name, {}, opts);
         new k8s.apiextensions.CustomResource(
             name,
-            {
-                apiVersion: "monitoring.coreos.com/v1",
-                kind: "PrometheusRule",
-                metadata: { name: "bots", namespace: args.namespace, labels: { ...labels(args.botsEnv, "metrics"), ...args.labels } },
-                spec: { groups: [{ name: "bots-edi", rules: alertRules(args.namespace, args.thresholds) }] },
-            },
+            operatorObject("PrometheusRule", args, { groups: [{ name: "bots-edi", rules: alertRules(args.namespace, args.thresholds) }] }),
             { parent: this },
         );
         this.registerOutputs({});

@@ -1,17 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { METRICS_SERVICE_LABEL, labels } from "./labels";
+import { operatorObject } from "./prometheus-operator";
+import { MetricsConfig } from "../stack-config/config";
+import { METRICS_SERVICE_LABEL } from "./labels";
 import { METRICS_PATH } from "../image/runtime-contract";
 
-export interface BotsServiceMonitorArgs {
+/** metricsScrapeInterval and metricsMonitorLabels, and where the monitor goes. */
+export interface BotsServiceMonitorArgs extends NonNullable<MetricsConfig["serviceMonitor"]> {
     /** Namespace of the monitor and of the Services it selects. */
     namespace: string;
     /** Bots environment name (the instance label). */
     botsEnv: string;
-    /** Scrape interval (a Prometheus duration). */
-    interval: string;
-    /** Extra labels, for a Prometheus that selects monitors by label. */
-    labels: Record<string, string>;
 }
 
 /** 10 s, or the interval when it is shorter (Prometheus refuses a timeout above the interval). */
@@ -29,18 +28,11 @@ export class BotsServiceMonitor extends pulumi.ComponentResource {
         super("bots:k8s:ServiceMonitor", name, {}, opts);
         new k8s.apiextensions.CustomResource(
             name,
-            {
-                apiVersion: "monitoring.coreos.com/v1",
-                kind: "ServiceMonitor",
-                metadata: { name: "bots", namespace: args.namespace, labels: { ...labels(args.botsEnv, "metrics"), ...args.labels } },
-                spec: {
-                    selector: {
-                        matchLabels: { "app.kubernetes.io/name": "bots", "app.kubernetes.io/instance": args.botsEnv, ...METRICS_SERVICE_LABEL },
-                    },
-                    namespaceSelector: { matchNames: [args.namespace] },
-                    endpoints: [{ port: "metrics", path: METRICS_PATH, interval: args.interval, scrapeTimeout: scrapeTimeout(args.interval) }],
-                },
-            },
+            operatorObject("ServiceMonitor", args, {
+                selector: { matchLabels: { "app.kubernetes.io/name": "bots", "app.kubernetes.io/instance": args.botsEnv, ...METRICS_SERVICE_LABEL } },
+                namespaceSelector: { matchNames: [args.namespace] },
+                endpoints: [{ port: "metrics", path: METRICS_PATH, interval: args.interval, scrapeTimeout: scrapeTimeout(args.interval) }],
+            }),
             { parent: this },
         );
         this.registerOutputs({});

@@ -1,20 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { IngressConfig } from "../stack-config/config";
 import { labels } from "./labels";
 
-export interface WebIngressArgs {
+/** The ingress* keys (host, class, TLS Secret, issuer) and the Service behind it. */
+export interface WebIngressArgs extends IngressConfig {
     /** Namespace of the Ingress. */
     namespace: pulumi.Input<string>;
     /** Bots environment name (the instance label). */
     botsEnv: string;
-    /** Host name the UI is served under. */
-    host: string;
-    /** IngressClass; unset means the cluster default. */
-    className?: string;
-    /** Secret holding the TLS certificate; unset means plain HTTP. */
-    tlsSecret?: string;
-    /** cert-manager ClusterIssuer that fills tlsSecret. */
-    clusterIssuer?: string;
     /** Name of the web Service. */
     serviceName: pulumi.Input<string>;
 }

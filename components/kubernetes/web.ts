@@ -1,20 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { WebConfig } from "../stack-config/config";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
 import { METRICS_SERVICE_LABEL, labels, selectorLabels } from "./labels";
 import { HEALTH_PATHS, METRICS_PORT, WEB_PORT } from "../image/runtime-contract";
 
-export interface BotsWebArgs {
+/** The web* keys (replicas, resources) and where the pods run. */
+export interface BotsWebArgs extends WebConfig {
     /** Namespace of the web objects. */
     namespace: pulumi.Input<string>;
     /** Bots environment name (the instance label). */
     botsEnv: string;
     /** What every Bots pod shares. */
     pod: BotsPodArgs;
-    /** Number of web server pods. */
-    replicas: number;
-    /** Requests and limits of the web container. */
-    resources: k8s.types.input.core.v1.ResourceRequirements;
     /** Resources the Deployment waits for (the db-init Job). */
     dependsOn: pulumi.Resource[];
     /** Serve Bots' metrics on METRICS_PORT (named metrics) of the pods and the Service. */

@@ -1,22 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { WorkerConfig } from "../stack-config/config";
 import { BotsPodArgs, botsContainer, botsPodSpec, podAnnotations } from "./bots-pod";
 import { METRICS_SERVICE_LABEL, labels, selectorLabels } from "./labels";
 import { METRICS_PORT, healthcheckCommand } from "../image/runtime-contract";
 
-export interface WorkerDeploymentArgs {
+/** The worker keys (both containers' resources, the grace period) and where the pod runs. */
+export interface WorkerDeploymentArgs extends Omit<WorkerConfig, "enabled"> {
     /** Namespace of the Deployment. */
     namespace: pulumi.Input<string>;
     /** Bots environment name (the instance label). */
     botsEnv: string;
     /** What every Bots pod shares. */
     pod: BotsPodArgs;
-    /** Requests and limits of the job queue container. */
-    jobqueueResources: k8s.types.input.core.v1.ResourceRequirements;
-    /** Requests and limits of the directory monitor container. */
-    dirmonitorResources: k8s.types.input.core.v1.ResourceRequirements;
-    /** Time given to running engine jobs on shutdown (seconds). */
-    terminationGraceSeconds: number;
     /** Resources the Deployment waits for (the db-init Job). */
     dependsOn: pulumi.Resource[];
     /** The job queue serves its metrics on METRICS_PORT, behind a headless Service for the ServiceMonitor. */

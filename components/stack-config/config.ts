@@ -6,22 +6,20 @@ import { ExchangeRule, isS3, parseRules } from "./file-exchange-rules";
 import { dns1123Label } from "./k8s-rules";
 import { KubeconfigView, kubeContextProblem, kubeconfigProblem, readKubeconfig } from "./kubeconfig";
 import { sourceIssues } from "./source-checks";
-import {
-    RawConfig,
-    RENAMED_KEYS,
-    ResourceComponent,
-    SECRET_KEYS,
-    SecretKey,
-    crossFieldIssues,
-    rawConfigSchema,
-} from "./config-schema";
+import { RawConfig, RENAMED_KEYS, SECRET_KEYS, SecretKey, configTree, rawConfigSchema } from "./config-schema";
+import { crossFieldIssues } from "./cross-field-rules";
+import { Nested, nestedValue } from "./key-tree";
 
 // The one place that reads stack configuration. Everything else takes the typed AppConfig.
 
-export interface Resources {
-    requests: { cpu: string; memory: string };
-    limits: { cpu: string; memory: string };
-}
+/** The tree's value: every key at its place in AppConfig (components/stack-config/config-schema.ts). */
+type FromKeys = Nested<typeof configTree>;
+
+/** A's fields, with B's replacing those of the same name. */
+type Override<A, B> = Omit<A, keyof B> & B;
+
+/** Requests and limits of a container: four keys of the tree. */
+export type Resources = FromKeys["web"]["resources"];
 
 export interface RegistryCredentials {
     /** Registry host the credentials are for (the first part of the repository). */
@@ -40,74 +38,60 @@ export interface ImageReference {
     digest?: string;
 }
 
-export interface ImageConfig {
-    mode: "build" | "existing";
-    /** Repository pushed to (build mode) or read from (existing mode), without tag or digest. */
-    repository: string;
-    /** existing mode: the reference operators gave (tag or digest), parsed. */
-    reference?: ImageReference;
-    platforms: string[];
-    cache: boolean;
-    pullPolicy: string;
-    pullSecrets: string[];
-    botsSource: "pypi" | "context";
-    botsSourceDir?: string;
-    /** Plugin folders baked into the image (build mode, Bots 4), in install order. */
-    plugins: string[];
-    registry?: RegistryCredentials;
-}
+export type ImageConfig = Override<
+    FromKeys["image"],
+    {
+        /** Repository pushed to (build mode) or read from (existing mode: imageRef's), without tag or digest. */
+        repository: string;
+        /** existing mode: the reference operators gave (tag or digest), parsed. */
+        reference?: ImageReference;
+        /** Set when registryUsername is. */
+        registry?: RegistryCredentials;
+    }
+>;
 
-export interface EngineConfig {
-    schedule: string;
-    timeZone: string;
-    suspend: boolean;
-    args: string[];
-    startingDeadlineSeconds: number;
-    activeDeadlineSeconds: number;
-    maxRuntimeMinutes: number;
-    backoffLimit: number;
-    successfulJobsHistory: number;
-    failedJobsHistory: number;
-    /** Seconds a finished engine Job (and its pod) is kept before Kubernetes deletes it. */
-    jobTtlSeconds: number;
-    terminationGraceSeconds: number;
-    resources: Resources;
-}
+// The groups components take as they are (their Args extend them).
+export type KubernetesConfig = FromKeys["kubernetes"];
+export type StorageConfig = FromKeys["storage"];
+export type WebConfig = FromKeys["web"];
+export type WorkerConfig = FromKeys["worker"];
+export type EngineConfig = FromKeys["engine"];
+export type InitConfig = FromKeys["init"];
+export type IngressConfig = FromKeys["ingress"];
+export type NetworkPolicyConfig = NonNullable<FromKeys["networkPolicy"]>;
 
-export interface DatabaseConfig {
-    engine: "postgresql" | "mysql" | "sqlite";
-    host: string;
-    port: number;
-    name: string;
-    user: string;
-    password?: pulumi.Output<string>;
-    existingSecret?: { name: string; key: string };
-}
+export type DatabaseConfig = Override<
+    FromKeys["database"],
+    {
+        /** databaseExistingSecret and its key, when the password lives there. */
+        existingSecret?: { name: string; key: string };
+    }
+>;
+
+type BackupKeys = NonNullable<FromKeys["backup"]>;
+type BackupTargetKeys = BackupKeys["target"];
 
 /** Where backups go (backupTarget). */
 export type BackupTarget =
-    | {
-          kind: "s3";
-          endpoint: string;
-          bucket: string;
-          prefix: string;
-          region: string;
-          accessKeyId: pulumi.Output<string>;
-          secretAccessKey: pulumi.Output<string>;
-      }
-    | { kind: "claim"; claimName: string };
+    | ({ kind: "s3" } & Required<Omit<BackupTargetKeys, "kind" | "claimName">>)
+    | ({ kind: "claim" } & Pick<BackupTargetKeys, "claimName">);
 
 /** The backup CronJob's settings (backupEnabled and the backup* keys). */
-export interface BackupConfig {
-    schedule: string;
-    retentionCount: number;
-    retentionDays: number;
-    target: BackupTarget;
-    encryptionKey?: pulumi.Output<string>;
-    activeDeadlineSeconds: number;
-    scratchSize: string;
-    resources: Resources;
-}
+export type BackupConfig = Override<BackupKeys, { target: BackupTarget }>;
+
+/** The file exchange (fileExchangeRules), when it has rules. */
+export type FileExchangeConfig = Override<
+    FromKeys["fileExchange"],
+    {
+        rules: ExchangeRule[];
+        /** The S3 endpoint and its credentials, when a rule uses S3. */
+        s3?: Required<FromKeys["fileExchange"]["s3"]>;
+        /** Time zone of the rules' schedules (engineTimeZone). */
+        timeZone: string;
+        /** Seconds a finished run's Job is kept (engineJobTtlSeconds). */
+        jobTtlSeconds: number;
+    }
+>;
 
 /** Prometheus metrics of Bots' run data, and what the stack adds for a Prometheus Operator and Grafana. */
 export interface MetricsConfig {
@@ -121,7 +105,7 @@ export interface MetricsConfig {
     scrapeNamespaces: string[];
 }
 
-/** When the alerts fire. */
+/** When the alerts fire, in the units the rules use (the alert* keys converted). */
 export interface AlertThresholds {
     /** No engine run without errors started for this long (seconds): N engine schedule periods. */
     noCleanRunSeconds: number;
@@ -135,84 +119,31 @@ export interface AlertThresholds {
     webDownMinutes: number;
 }
 
-export interface AppConfig {
-    project: string;
-    stack: string;
-    /** What the operator should change in the stack config, though it is accepted (renamed keys). */
-    warnings: string[];
-    kubernetes: {
-        context: string;
-        kubeconfig?: string;
-        namespace: string;
-        /** The namespace exists and is not the stack's: labelled by a patch, never created or deleted. */
-        adoptNamespace: boolean;
-        podSecurityVersion: string;
-    };
-    image: ImageConfig;
-    /** Declared production: the guard rails in crossFieldIssues hold. */
-    production: boolean;
-    storage: {
-        storageClass?: string;
-        size: string;
-        accessMode: string;
-        existingClaim?: string;
-        protect: boolean;
-        /** The one-shot dataVolumeChangeAcknowledged token, when set. */
-        changeAcknowledged?: string;
-    };
-    web: { replicas: number; resources: Resources };
-    worker: {
-        enabled: boolean;
-        jobqueueResources: Resources;
-        dirmonitorResources: Resources;
-        terminationGraceSeconds: number;
-    };
-    engine: EngineConfig;
-    init: { activeDeadlineSeconds: number; backoffLimit: number; timeoutMinutes: number; resources: Resources };
-    ingress?: { host: string; className?: string; tlsSecret?: string; clusterIssuer?: string };
-    networkPolicy?: { ingressNamespaces: string[]; egressCidrs: string[] };
-    /** Undefined when metricsEnabled is false. */
-    metrics?: MetricsConfig;
-    database: DatabaseConfig;
-    /** The file exchange (fileExchangeRules), when it has rules. */
-    fileExchange?: {
-        rules: ExchangeRule[];
-        /** The S3 endpoint and its credentials, when a rule uses S3. */
-        s3?: { endpoint: string; region: string; accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
-        /** Time zone of the rules' schedules (engineTimeZone). */
-        timeZone: string;
-        resources: Resources;
-        /** Seconds a finished run's Job is kept (engineJobTtlSeconds). */
-        jobTtlSeconds: number;
-    };
-    /** botsChannelCredentials, when it names any channel: the entries as one secret JSON, and which channels carry a key file. */
-    channelCredentials?: { json: pulumi.Output<string>; keyChannels: string[] };
-    /** Scheduled backups; absent when backupEnabled is false. */
-    backup?: BackupConfig;
-    bots: {
-        env: string;
-        /** Route ids the init Job activates among the plugins' routes (BOTS_ACTIVATE_ROUTES). */
-        activateRoutes: string[];
-        timeZone: string;
-        allowedHosts: string[];
-        csrfTrustedOrigins: string[];
-        debug: boolean;
-        logLevel: string;
-        logFormat: "text" | "json";
-        existingConfigSecret?: string;
-        superuser: { name: string; email: string; password?: pulumi.Output<string> };
-        djangoSecretKey?: pulumi.Output<string>;
-        email: {
-            host: string;
-            port: number;
-            useTls: boolean;
-            user: string;
-            password?: pulumi.Output<string>;
-            from: string;
-            adminEmail: string;
-        };
-    };
-}
+/**
+ * The validated stack config: the keys' tree (FromKeys) with what toAppConfig computes in place of
+ * some of its groups and fields.
+ */
+export type AppConfig = Override<
+    FromKeys,
+    {
+        project: string;
+        stack: string;
+        /** What the operator should change in the stack config, though it is accepted (renamed keys). */
+        warnings: string[];
+        image: ImageConfig;
+        /** botsChannelCredentials, when it names any channel: the entries as one secret JSON, and which channels carry a key file. */
+        channelCredentials?: { json: pulumi.Output<string>; keyChannels: string[] };
+        fileExchange?: FileExchangeConfig;
+        /** Scheduled backups; absent when backupEnabled is false. */
+        backup?: BackupConfig;
+        /** Absent when ingressHost is empty. */
+        ingress?: IngressConfig;
+        /** Absent when metricsEnabled is false. */
+        metrics?: MetricsConfig;
+        database: DatabaseConfig;
+        bots: Override<FromKeys["bots"], { env: string }>;
+    }
+>;
 
 /**
  * Raised before any resource is registered; lists every bad key at once. A RunError, so the CLI
@@ -356,17 +287,6 @@ export function parseConfig(input: StackConfigInput): AppConfig {
     return app;
 }
 
-function resourcesOf(c: RawConfig, component: ResourceComponent): Resources {
-    const r = c as unknown as Record<string, string>;
-    return {
-        requests: { cpu: r[`${component}CpuRequest`], memory: r[`${component}MemoryRequest`] },
-        limits: { cpu: r[`${component}CpuLimit`], memory: r[`${component}MemoryLimit`] },
-    };
-}
-
-const secret = (v: string | undefined) => (v === undefined ? undefined : pulumi.secret(v));
-const orUndefined = (s: string) => (s === "" ? undefined : s);
-
 /** Splits a reference the schema has accepted; a colon after the last slash starts the tag. */
 export function parseImageReference(ref: string): ImageReference {
     const at = ref.indexOf("@");
@@ -381,14 +301,18 @@ export function parseImageReference(ref: string): ImageReference {
     };
 }
 
+/** The keys' tree as it is, and what follows from more than one key or from the stack. */
 function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Record<SecretKey, string>>): Omit<AppConfig, "warnings"> {
-    const reference = c.imageMode === "existing" ? parseImageReference(c.imageRef) : undefined;
-    const repository = reference ? reference.repository : c.imageRepository;
-    const namespace = c.namespace;
+    const t = nestedValue(configTree, c, s);
+    const { registry, ...image } = t.image;
+    const reference = image.mode === "existing" ? parseImageReference(image.reference) : undefined;
+    const repository = reference ? reference.repository : image.repository;
+    const ingress = t.ingress.host !== "" ? t.ingress : undefined;
+    const namespace = t.kubernetes.namespace;
     const webService = "bots-web";
     const hosts = [
-        ...c.allowedHosts,
-        ...(c.ingressHost ? [c.ingressHost] : []),
+        ...t.bots.allowedHosts,
+        ...(ingress ? [ingress.host] : []),
         "localhost",
         "127.0.0.1",
         webService,
@@ -396,191 +320,92 @@ function toAppConfig(c: RawConfig, project: string, stack: string, s: Partial<Re
         `${webService}.${namespace}.svc`,
         `${webService}.${namespace}.svc.cluster.local`,
     ];
-    const tls = c.ingressTlsSecret !== "";
-    const origins = [...c.csrfTrustedOrigins, ...(c.ingressHost ? [`${tls ? "https" : "http"}://${c.ingressHost}`] : [])];
-    const defaultPort = { postgresql: 5432, mysql: 3306, sqlite: 0 }[c.databaseEngine];
+    const origins = [...t.bots.csrfTrustedOrigins, ...(ingress ? [`${ingress.tlsSecret ? "https" : "http"}://${ingress.host}`] : [])];
+    const defaultPort = { postgresql: 5432, mysql: 3306, sqlite: 0 }[t.database.engine];
 
     return {
+        ...t,
         project,
         stack,
-        production: c.production,
-        kubernetes: {
-            context: c.kubeContext,
-            kubeconfig: orUndefined(c.kubeconfig),
-            namespace,
-            adoptNamespace: c.adoptNamespace,
-            podSecurityVersion: c.podSecurityVersion,
-        },
         image: {
-            mode: c.imageMode,
+            ...image,
             repository,
             reference,
-            platforms: c.imagePlatforms,
-            cache: c.imageCache,
-            pullPolicy: c.imagePullPolicy,
-            pullSecrets: c.imagePullSecrets,
-            botsSource: c.botsSource,
-            botsSourceDir: orUndefined(c.botsSourceDir),
-            plugins: c.botsPlugins,
             registry:
-                c.registryUsername !== ""
-                    ? { address: repository.split("/")[0], username: c.registryUsername, password: secret(s.registryPassword ?? "")! }
+                registry.username !== ""
+                    ? { address: repository.split("/")[0], username: registry.username, password: registry.password ?? pulumi.secret("") }
                     : undefined,
         },
-        storage: {
-            storageClass: orUndefined(c.storageClass),
-            size: c.storageSize,
-            accessMode: c.storageAccessMode,
-            existingClaim: orUndefined(c.existingClaim),
-            protect: c.protectData,
-            changeAcknowledged: orUndefined(c.dataVolumeChangeAcknowledged),
-        },
-        web: { replicas: c.webReplicas, resources: resourcesOf(c, "web") },
-        worker: {
-            enabled: c.workerEnabled,
-            jobqueueResources: resourcesOf(c, "jobqueue"),
-            dirmonitorResources: resourcesOf(c, "dirmonitor"),
-            terminationGraceSeconds: c.workerTerminationGraceSeconds,
-        },
-        engine: {
-            schedule: c.engineSchedule,
-            timeZone: c.engineTimeZone,
-            suspend: c.engineSuspend,
-            args: c.engineArgs,
-            startingDeadlineSeconds: c.engineStartingDeadlineSeconds,
-            activeDeadlineSeconds: c.engineActiveDeadlineSeconds,
-            maxRuntimeMinutes: c.engineMaxRuntimeMinutes,
-            backoffLimit: c.engineBackoffLimit,
-            successfulJobsHistory: c.engineSuccessfulJobsHistory,
-            failedJobsHistory: c.engineFailedJobsHistory,
-            jobTtlSeconds: c.engineJobTtlSeconds,
-            terminationGraceSeconds: c.engineTerminationGraceSeconds,
-            resources: resourcesOf(c, "engine"),
-        },
-        init: {
-            activeDeadlineSeconds: c.initActiveDeadlineSeconds,
-            backoffLimit: c.initBackoffLimit,
-            timeoutMinutes: c.initTimeoutMinutes,
-            resources: resourcesOf(c, "init"),
-        },
-        ingress: c.ingressHost
-            ? {
-                  host: c.ingressHost,
-                  className: orUndefined(c.ingressClassName),
-                  tlsSecret: orUndefined(c.ingressTlsSecret),
-                  clusterIssuer: orUndefined(c.ingressClusterIssuer),
-              }
-            : undefined,
-        networkPolicy: c.networkPolicyEnabled
-            ? { ingressNamespaces: c.networkPolicyIngressNamespaces, egressCidrs: c.networkPolicyEgressCidrs }
-            : undefined,
-        metrics: metricsConfig(c),
-        fileExchange: fileExchangeOf(c, s),
+        // Set by parseConfig once botsChannelCredentials is parsed.
+        channelCredentials: undefined,
+        ingress,
+        metrics: t.metrics && metricsConfig(t.metrics, t.engine.schedule),
+        fileExchange: fileExchangeOf(t.fileExchange, t.engine),
         database: {
-            engine: c.databaseEngine,
-            host: c.databaseHost,
-            port: c.databasePort || defaultPort,
-            name: c.databaseName,
-            user: c.databaseUser,
-            password: secret(s.databasePassword),
-            existingSecret: c.databaseExistingSecret
-                ? { name: c.databaseExistingSecret, key: c.databaseExistingSecretKey }
-                : undefined,
+            ...t.database,
+            port: t.database.port || defaultPort,
+            existingSecret: t.database.existingSecret.name !== "" ? t.database.existingSecret : undefined,
         },
-        backup: c.backupEnabled ? backupConfig(c, s) : undefined,
+        backup: t.backup && { ...t.backup, target: backupTarget(t.backup.target) },
         bots: {
-            env: c.botsEnv || stack,
-            activateRoutes: c.botsActivateRoutes,
-            timeZone: c.timeZone,
+            ...t.bots,
+            env: t.bots.env ?? stack,
             allowedHosts: [...new Set(hosts)],
             csrfTrustedOrigins: [...new Set(origins)],
-            debug: c.debug,
-            logLevel: c.logLevel,
-            logFormat: c.logFormat,
-            existingConfigSecret: orUndefined(c.existingConfigSecret),
-            superuser: { name: c.superuserName, email: c.superuserEmail, password: secret(s.superuserPassword) },
-            djangoSecretKey: secret(s.djangoSecretKey),
-            email: {
-                host: c.emailHost,
-                port: c.emailPort,
-                useTls: c.emailUseTls,
-                user: c.emailUser,
-                password: secret(s.emailPassword),
-                from: c.emailFrom,
-                adminEmail: c.adminEmail,
-            },
         },
     };
 }
 
-function fileExchangeOf(c: RawConfig, s: Partial<Record<SecretKey, string>>): AppConfig["fileExchange"] {
-    if (c.fileExchangeRules.length === 0) {
+/** The file exchange when it has rules; the S3 part only when a rule uses S3. */
+function fileExchangeOf(x: FromKeys["fileExchange"], engine: EngineConfig): FileExchangeConfig | undefined {
+    if (x.rules.length === 0) {
         return undefined;
     }
-    const rules = parseRules(c.fileExchangeRules).rules;
+    const rules = parseRules(x.rules).rules;
     const usesS3 = rules.some((r) => [r.from, r.to, r.archiveTo ?? ""].some(isS3));
     return {
         rules,
-        s3: usesS3
-            ? {
-                  endpoint: c.fileExchangeS3Endpoint.replace(/\/$/, ""),
-                  region: c.fileExchangeS3Region,
-                  accessKey: secret(s.fileExchangeS3AccessKey)!,
-                  secretKey: secret(s.fileExchangeS3SecretKey)!,
-              }
-            : undefined,
-        timeZone: c.engineTimeZone,
-        resources: resourcesOf(c, "exchange"),
-        jobTtlSeconds: c.engineJobTtlSeconds,
+        // crossFieldIssues has required the endpoint and both keys when a rule uses S3.
+        s3: usesS3 ? { ...x.s3, endpoint: x.s3.endpoint.replace(/\/$/, ""), accessKey: x.s3.accessKey!, secretKey: x.s3.secretKey! } : undefined,
+        timeZone: engine.timeZone,
+        resources: x.resources,
+        jobTtlSeconds: engine.jobTtlSeconds,
     };
 }
 
-function backupConfig(c: RawConfig, s: Partial<Record<SecretKey, string>>): BackupConfig {
-    return {
-        schedule: c.backupSchedule,
-        retentionCount: c.backupRetentionCount,
-        retentionDays: c.backupRetentionDays,
-        target:
-            c.backupTarget === "s3"
-                ? {
-                      kind: "s3",
-                      endpoint: c.backupS3Endpoint,
-                      bucket: c.backupS3Bucket,
-                      prefix: c.backupS3Prefix,
-                      region: c.backupS3Region,
-                      accessKeyId: secret(s.backupS3AccessKeyId)!,
-                      secretAccessKey: secret(s.backupS3SecretAccessKey)!,
-                  }
-                : { kind: "claim", claimName: c.backupExistingClaim },
-        encryptionKey: secret(s.backupEncryptionKey),
-        activeDeadlineSeconds: c.backupActiveDeadlineSeconds,
-        scratchSize: c.backupScratchSize,
-        resources: resourcesOf(c, "backup"),
-    };
+/** backupTarget's fields for its kind; crossFieldIssues has required them. */
+function backupTarget(t: BackupTargetKeys): BackupTarget {
+    return t.kind === "s3"
+        ? {
+              kind: "s3",
+              endpoint: t.endpoint,
+              bucket: t.bucket,
+              prefix: t.prefix,
+              region: t.region,
+              accessKeyId: t.accessKeyId!,
+              secretAccessKey: t.secretAccessKey!,
+          }
+        : { kind: "claim", claimName: t.claimName };
 }
 
-/** The metrics keys as one object (undefined when the metrics port is off). */
-function metricsConfig(c: RawConfig): MetricsConfig | undefined {
-    if (!c.metricsEnabled) {
-        return undefined;
-    }
+/** The metrics keys as the components use them: labels as maps, thresholds in the rules' units. */
+function metricsConfig(m: NonNullable<FromKeys["metrics"]>, engineSchedule: string): MetricsConfig {
     const labelsOf = (pairs: string[]) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]));
+    const a = m.alerts;
     return {
-        serviceMonitor: c.metricsServiceMonitor ? { interval: c.metricsScrapeInterval, labels: labelsOf(c.metricsMonitorLabels) } : undefined,
-        prometheusRule: c.metricsPrometheusRule
-            ? {
-                  labels: labelsOf(c.metricsMonitorLabels),
-                  thresholds: {
-                      noCleanRunSeconds: c.alertNoCleanRunPeriods * longestGapSeconds(c.engineSchedule),
-                      inboxFileAgeSeconds: c.alertInboxFileAgeMinutes * 60,
-                      filesWithErrorsWindowMinutes: c.alertFilesWithErrorsWindowMinutes,
-                      dataVolumeUsedRatio: c.alertDataVolumeUsedPercent / 100,
-                      webDownMinutes: c.alertWebDownMinutes,
-                  },
-              }
-            : undefined,
-        dashboard: c.metricsDashboard ? { label: labelsOf([c.metricsDashboardLabel]) } : undefined,
-        scrapeNamespaces: c.metricsScrapeNamespaces,
+        serviceMonitor: m.serviceMonitor && { interval: m.serviceMonitor.interval, labels: labelsOf(m.monitorLabels) },
+        prometheusRule: m.prometheusRule && {
+            labels: labelsOf(m.monitorLabels),
+            thresholds: {
+                noCleanRunSeconds: a.noCleanRunPeriods * longestGapSeconds(engineSchedule),
+                inboxFileAgeSeconds: a.inboxFileAgeMinutes * 60,
+                filesWithErrorsWindowMinutes: a.filesWithErrorsWindowMinutes,
+                dataVolumeUsedRatio: a.dataVolumeUsedPercent / 100,
+                webDownMinutes: a.webDownMinutes,
+            },
+        },
+        dashboard: m.dashboard && { label: labelsOf([m.dashboard.label]) },
+        scrapeNamespaces: m.scrapeNamespaces,
     };
 }
 

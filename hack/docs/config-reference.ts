@@ -4,7 +4,8 @@
 //   npm run docs -- --check exit 1 when either differs from what would be generated (hack/lint.sh)
 import * as fs from "fs";
 import * as path from "path";
-import { RENAMED_KEYS, SECRET_KEY_DOCS, keyDocs, rawConfigSchema } from "../../components/stack-config/config-schema";
+import { RENAMED_KEYS, SECRET_KEY_DOCS, rawConfigSchema } from "../../components/stack-config/config-schema";
+import { keyDocs } from "../../components/stack-config/key-kinds";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 export const PULUMI_YAML = path.join(ROOT, "Pulumi.yaml");

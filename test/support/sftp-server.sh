@@ -34,14 +34,21 @@ log() { printf '[sftp-server %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 ensure_tools() {
   command -v ssh-keygen >/dev/null && command -v openssl >/dev/null && return
   log "installing openssh-client and openssl (host key, password hash)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssh-client openssl >&2
+  install_them() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q openssh-client openssl >&2; }
+  install_them || { apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 && install_them; }
 }
 
 sshd_bin() {
   local version dir deb
-  version="$(apt-cache policy openssh-server | awk '/Candidate:/ {print $2}')"
+  candidate() { apt-cache policy openssh-server | awk '/Candidate:/ {print $2}'; }
+  version="$(candidate)"
   if [ -z "$version" ] || [ "$version" = "(none)" ]; then
-    log "apt-cache knows no openssh-server (run apt-get update)"
+    # A fresh machine has no package lists yet.
+    apt-get -o DPkg::Lock::Timeout=300 update -qq >&2
+    version="$(candidate)"
+  fi
+  if [ -z "$version" ] || [ "$version" = "(none)" ]; then
+    log "apt-cache knows no openssh-server, even after apt-get update"
     exit 1
   fi
   dir="$CACHE/openssh-server-${version//[:~]/_}"
