@@ -7,51 +7,12 @@
 //            again, start the writers as they were.
 // Options: --wait-engine SECONDS (restore: how long a running engine is waited for, default 1800).
 // Exit codes: 0 done, 1 failure, 2 refused before anything changed, 64 usage.
+import { UsageError } from "../cli-args";
 import { Kubectl } from "../migrate-fork/kubectl";
 import { backupJob, rerunInit } from "./jobs";
+import { Options, parseOptions } from "./options";
 import { initJobName, stackTarget } from "./target";
 import { readWriters, startWriters, stopWriters } from "./writers";
-
-class UsageError extends Error {}
-
-interface Options {
-    command: string;
-    stack?: string;
-    id?: string;
-    fromStack?: string;
-    waitEngine: number;
-}
-
-function parse(argv: string[]): Options {
-    const o: Options = { command: argv[0] ?? "", waitEngine: 1800 };
-    for (let i = 1; i < argv.length; i++) {
-        const flag = argv[i];
-        const value = () => {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) {
-                throw new UsageError(`${flag} needs a value`);
-            }
-            return v;
-        };
-        switch (flag) {
-            case "--stack": o.stack = value(); break;
-            case "--id": o.id = value(); break;
-            case "--from-stack": o.fromStack = value(); break;
-            case "--wait-engine": o.waitEngine = Number(value()); break;
-            default: throw new UsageError(`unknown option ${flag}`);
-        }
-    }
-    if (!["list", "run", "restore"].includes(o.command)) {
-        throw new UsageError(`unknown command ${JSON.stringify(o.command)}: list, run or restore`);
-    }
-    if (!o.stack) {
-        throw new UsageError("--stack is required: the deployed stack whose backups these are");
-    }
-    if (o.command === "restore" && !o.id) {
-        throw new UsageError("restore needs --id latest or --id <an id from list>");
-    }
-    return o;
-}
 
 const log = (m: string) => console.log(`backup: ${m}`);
 
@@ -91,7 +52,7 @@ function restore(k: Kubectl, o: Options): number {
 function main(argv: string[]): number {
     let o: Options;
     try {
-        o = parse(argv);
+        o = parseOptions(argv);
     } catch (e) {
         if (e instanceof UsageError) {
             console.error(`backup: ${e.message}\nusage: npm run backup -- list|run|restore --stack S [--id latest|ID] [--from-stack OTHER]`);

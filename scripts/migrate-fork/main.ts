@@ -10,62 +10,11 @@
 // Options: --plan-json (plan: print JSON), --wait-engine SECONDS (run: how long a running engine Job
 // is waited for, default 1800), --fork-image IMAGE (undo: image for the volume fix-up pod).
 // Needs kubectl and (run, undo) the Pulumi CLI on PATH, in the Pulumi project directory.
-import * as path from "path";
+import { UsageError } from "../cli-args";
 import { Kubectl } from "./kubectl";
+import { parseOptions } from "./options";
 import { Plan, PlanRefused } from "./plan";
 import { currentPlan, finish, run, undo, writeStackConfig } from "./steps";
-
-interface Options {
-    command: string;
-    kubeconfig?: string;
-    context?: string;
-    namespace?: string;
-    stack?: string;
-    json: boolean;
-    waitEngine: number;
-    forkImage?: string;
-}
-
-class UsageError extends Error {}
-
-function parse(argv: string[]): Options {
-    const o: Options = { command: argv[0] ?? "", json: false, waitEngine: 1800 };
-    for (let i = 1; i < argv.length; i++) {
-        const flag = argv[i];
-        const value = () => {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) {
-                throw new UsageError(`${flag} needs a value`);
-            }
-            return v;
-        };
-        switch (flag) {
-            case "--kubeconfig": o.kubeconfig = path.resolve(value()); break;
-            case "--context": o.context = value(); break;
-            case "--namespace": o.namespace = value(); break;
-            case "--stack": o.stack = value(); break;
-            case "--plan-json": o.json = true; break;
-            case "--wait-engine": o.waitEngine = Number(value()); break;
-            case "--fork-image": o.forkImage = value(); break;
-            default: throw new UsageError(`unknown option ${flag}`);
-        }
-    }
-    if (!["plan", "config", "run", "undo", "finish"].includes(o.command)) {
-        throw new UsageError(`unknown command ${JSON.stringify(o.command)}: plan, config, run, undo or finish`);
-    }
-    for (const [flag, v] of [["--kubeconfig", o.kubeconfig], ["--context", o.context], ["--namespace", o.namespace]] as const) {
-        if (!v) {
-            throw new UsageError(`${flag} is required: the migration never uses the current kubectl context`);
-        }
-    }
-    if (["config", "run", "undo"].includes(o.command) && !o.stack) {
-        throw new UsageError(`${o.command} needs --stack: the Pulumi stack that takes the installation over`);
-    }
-    if (!Number.isInteger(o.waitEngine) || o.waitEngine < 0) {
-        throw new UsageError("--wait-engine must be a whole number of seconds");
-    }
-    return o;
-}
 
 function printPlan(plan: Plan): void {
     const out: string[] = [`Plan for the installation in namespace ${plan.namespace} (nothing has been changed)`, "", "Stack config it implies:"];
@@ -89,7 +38,7 @@ function printPlan(plan: Plan): void {
 }
 
 async function main(): Promise<number> {
-    const o = parse(process.argv.slice(2));
+    const o = parseOptions(process.argv.slice(2));
     const k = new Kubectl({ kubeconfig: o.kubeconfig!, context: o.context!, namespace: o.namespace! });
     const stack = { stack: o.stack!, cwd: process.cwd(), kubeconfig: o.kubeconfig!, context: o.context! };
     switch (o.command) {

@@ -8,20 +8,10 @@
 # Args: passed to multiarch-build.sh (--no-cache: a cold build).
 # Env: TEST_COUNTS_FILE (passed through to the counting reporter).
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "${here}/../.." && pwd)"
-cd "$root"
-
-start=$(date +%s)
-# shellcheck source=hack/tools/node.sh
-source hack/tools/node.sh
-bots_node_ensure
-bash scripts/bootstrap.sh
+# shellcheck source=test/support/container-tier.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/container-tier.sh"
 bash hack/docker/multiarch-build.sh "$@"
 
-export TEST_TIER=arm64
-export TS_NODE_PROJECT="${root}/test/image/tsconfig.json"
-export TS_NODE_TRANSPILE_ONLY=true
-[[ -n "${TEST_COUNTS_FILE:-}" ]] && export TEST_COUNTS_FILE
+tier_mocha_env arm64
 node_modules/.bin/mocha --config test/arm64/.mocharc.json
-echo "arm64 tier: wall time $(( $(date +%s) - start ))s"
+echo "arm64 tier: wall time $(tier_elapsed)s"

@@ -4,8 +4,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import {
-    EDI_FIXTURES, IMAGE, cleanupAll, docker, ensureImage, envDir, installX12Route, makeConfigDir, makeVolume, must, pg, runArgs,
-    serverDbEnv, x12Inbox, chownR,
+    EDI_FIXTURES, IMAGE, cleanupAll, docker, ensureImage, envDir, installX12Route, makeConfigDir, makeVolume, must, runArgs,
+    specDatabase, x12Inbox, chownR,
 } from "../image/support";
 
 const FILES = Number(process.env.BOTS_BENCH_FILES ?? 10000);
@@ -21,11 +21,7 @@ function bench(engine: string): void {
     const etc = makeConfigDir(PORTS);
     const botsenv = "bench";
     const dbname = "bots_bench_backup";
-    if (engine === "postgresql") {
-        pg("start");
-        pg("createdb", dbname);
-    }
-    const db = engine === "sqlite" ? { BOTS_DB_ENGINE: "sqlite", DB_NAME: "botsdb-bench" } : serverDbEnv("postgresql", dbname);
+    const db = specDatabase(engine === "sqlite" ? "sqlite" : "postgresql", engine === "sqlite" ? "botsdb-bench" : dbname);
     const opts = { volume, etc, env: { BOTSENV: botsenv, ...db, BACKUP_STACK: "bench", BACKUP_TARGET: "claim", BACKUP_ENGINE_GRACE_SECONDS: "1" }, extra: ["-v", `${target}:/backups`] };
     const bots = (args: string[]) => must(docker([...runArgs(opts), IMAGE, ...args], 7_200_000), args.join(" "));
     bots(["init-db"]);

@@ -7,7 +7,7 @@
 // The image is BOTS_E2E_IMAGE (bench.sh builds it), loaded into the node by digest.
 import { spawnSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
-import { PROJECT, REPO_ROOT, e2eWorkspace, getJson, Json, kubectlTry, loadImage, selectStack, setLocalConfig, toolEnv, waitFor } from "../e2e/support";
+import { REPO_ROOT, e2eAfter, e2eBefore, getJson, Json, selectStack, setLocalConfig, toolEnv, waitFor } from "../e2e/support";
 
 const NS = "bots-edi-bench";
 
@@ -44,26 +44,17 @@ async function main(): Promise<void> {
         script(env, "hack/cluster/down.sh");
         rows.push(["cluster:up, warm (state kept)", (await timed(() => script(env, "hack/cluster/up.sh")))[0]]);
         rows.push(["cluster:up, already running", (await timed(() => script(env, "hack/cluster/up.sh")))[0]]);
-        env = toolEnv();
     }
 
-    const image = process.env.BOTS_E2E_IMAGE;
-    if (!image) {
-        throw new Error("BOTS_E2E_IMAGE names the Docker image to deploy (hack/cluster/bench.sh builds it)");
-    }
-    const ref = loadImage(env, image);
-    script(env, "hack/cluster/storage.sh");
-    if (kubectlTry(env, ["get", "namespace", NS]).ok) {
-        kubectlTry(env, ["delete", "namespace", NS, "--wait=true", "--timeout=180s"]);
-    }
-
-    const ws = e2eWorkspace(env);
+    const base = e2eBefore({ namespaces: [NS] });
+    env = base.env;
+    const ws = base.ws;
     let stack: Stack | undefined;
     try {
         stack = await selectStack(ws, "bench");
         await setLocalConfig(stack, env, {
             namespace: NS,
-            imageRef: ref,
+            imageRef: base.image,
             storageClass: "local-rwx",
             storageSize: "1Gi",
             databaseEngine: "sqlite",
@@ -76,13 +67,12 @@ async function main(): Promise<void> {
         };
         rows.push(["pulumi up, empty -> all Ready (SQLite stack)", (await timed(untilReady))[0]]);
         rows.push(["pulumi up, no change", (await timed(() => s.up()))[0]]);
-        await s.setConfig(`${PROJECT}:logLevel`, { value: "DEBUG" });
+        await setLocalConfig(s, env, { logLevel: "DEBUG" });
         rows.push(["pulumi up, config change (logLevel) -> rolled, all Ready", (await timed(untilReady))[0]]);
         // The data claim is protected on every stack: destroy the rest, as docs/operations.md says.
         rows.push(["pulumi destroy --exclude-protected", (await timed(() => s.destroy({ excludeProtected: true })))[0]]);
     } finally {
-        kubectlTry(env, ["delete", "namespace", NS, "--wait=false"]);
-        ws.cleanup();
+        e2eAfter(env, ws, [NS]);
     }
 
     const width = Math.max(...rows.map(([k]) => k.length));

@@ -15,7 +15,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { HOST_IP, Json, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl, kubectlTry, loadImage, selectStack, setLocalConfig, sh, toolEnv, waitFor } from "../e2e/support";
+import { HOST_IP, Json, REPO_ROOT, e2eBefore, getJson, kubectl, kubectlTry, selectStack, setLocalConfig, sh, toolEnv, waitFor } from "../e2e/support";
 import { engineReport } from "../support/engine-report";
 
 const NS = "throughput-bots";
@@ -215,12 +215,7 @@ async function main(): Promise<void> {
     say("plain: engine, empty inbox", secs(plainEmpty.wallMs));
 
     // ---- deployed stack ----
-    const ref = loadImage(env, image);
-    sh(env, "bash", ["hack/cluster/storage.sh"]);
-    if (kubectlTry(env, ["get", "namespace", NS]).ok) {
-        kubectl(env, ["delete", "namespace", NS, "--wait=true", "--timeout=180s"]);
-    }
-    const ws = e2eWorkspace(env);
+    const { image: ref, ws } = e2eBefore({ namespaces: [NS], image });
     let stack: Stack | undefined;
     try {
         stack = await selectStack(ws, STACK);
@@ -239,9 +234,8 @@ async function main(): Promise<void> {
             // the orders) in an engine of its own next to the Jobs.
             workerEnabled: "false",
             podSecurityVersion: "latest",
-        });
-        await stack.setConfig(`${PROJECT}:databasePassword`, { value: dbPassword, secret: true });
-        await stack.setConfig(`${PROJECT}:botsActivateRoutes[0]`, { value: ROUTE }, true);
+            botsActivateRoutes: [ROUTE],
+        }, { databasePassword: dbPassword });
         const t0 = Date.now();
         await stack.up();
         say("pulumi up (empty -> init Job done, workloads created)", secs(Date.now() - t0));
@@ -342,7 +336,7 @@ async function main(): Promise<void> {
         // in-channel reads from there for this part, as an operator points a route at the watched inbox.
         pg("psql", "throughput_deployed", `UPDATE channel SET path = '${WATCHED}', filename = '*.x12' WHERE idchannel = 'inbound_in'`);
         const watched = path.join(envDir, WATCHED);
-        await stack.setConfig(`${PROJECT}:workerEnabled`, { value: "true" });
+        await setLocalConfig(stack, env, { workerEnabled: "true" });
         const tw = Date.now();
         await stack.up();
         say("pulumi up (workerEnabled: true -> worker Ready)", secs(Date.now() - tw));

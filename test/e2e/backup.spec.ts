@@ -12,9 +12,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { engineReport } from "../support/engine-report";
-import { E2eWorkspace, HOST_IP, Json, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl, kubectlTry, loadImage, selectStack, setLocalConfig, sh, toolEnv, waitFor } from "./support";
+import { E2eWorkspace, HOST_IP, Json, REPO_ROOT, SQLITE, SUFFIX, e2eAfter, e2eBefore, getJson, kubectl, kubectlTry, loadImage, log, selectStack, setLocalConfig, sh, waitFor } from "./support";
 
-const SUFFIX = process.env.BOTS_E2E_SUFFIX ?? "";
 const STACK = `backup${SUFFIX}`;
 const NAMESPACE = `bots-e2e-backup${SUFFIX}`;
 const S3_PORT = process.env.BOTS_E2E_S3_PORT ?? "18420";
@@ -66,11 +65,6 @@ describe("e2e: backups to S3 and a restore from nothing, on a real node", functi
     let image: string;
     let s3: Record<string, string>;
     const timings: Record<string, number> = {};
-    const log = (s: string) => {
-        if (process.env.E2E_VERBOSE) {
-            process.stdout.write(s);
-        }
-    };
     const s3Server = (cmd: string) => sh(env, "bash", ["test/support/s3-server.sh", cmd], S3);
     const k = (args: string[], input?: string) => kubectl(env, ["-n", NAMESPACE, ...args], input);
 
@@ -82,7 +76,7 @@ describe("e2e: backups to S3 and a restore from nothing, on a real node", functi
         await setLocalConfig(stack, env, {
             namespace: NAMESPACE,
             imageRef: image,
-            databaseEngine: "sqlite",
+            ...SQLITE,
             engineSuspend: "true",
             storageClass: "local-rwx",
             workerEnabled: "false",
@@ -92,13 +86,8 @@ describe("e2e: backups to S3 and a restore from nothing, on a real node", functi
             backupS3Endpoint: s3.S3_ENDPOINT,
             backupS3Bucket: "bots-e2e-backups",
             backupRetentionCount: "5",
-        });
-        await stack.setConfig(`${PROJECT}:botsActivateRoutes[0]`, { value: "myfirstroute" }, true);
-        await stack.setConfig(`${PROJECT}:backupS3AccessKeyId`, { value: s3.S3_ACCESS_KEY, secret: true });
-        await stack.setConfig(`${PROJECT}:backupS3SecretAccessKey`, { value: s3.S3_SECRET_KEY, secret: true });
-        for (const key of ["databaseHost", "databaseName", "databaseUser", "databaseExistingSecret"]) {
-            await stack.removeConfig(`${PROJECT}:${key}`);
-        }
+            botsActivateRoutes: ["myfirstroute"],
+        }, { backupS3AccessKeyId: s3.S3_ACCESS_KEY, backupS3SecretAccessKey: s3.S3_SECRET_KEY });
         const t0 = Date.now();
         const res = await stack.up({ onOutput: log });
         assert.strictEqual(res.summary.result, "succeeded");
@@ -137,30 +126,14 @@ describe("e2e: backups to S3 and a restore from nothing, on a real node", functi
     }
 
     before(async function () {
-        env = toolEnv();
-        const ready = kubectlTry(env, ["get", "--raw", "/readyz"]);
-        assert.ok(ready.ok, `the local cluster is not up (npm run cluster:up): ${ready.err}`);
-        const r = spawnSync("bash", ["hack/cluster/storage.sh"], { cwd: REPO_ROOT, env, encoding: "utf8" });
-        assert.strictEqual(r.status, 0, r.stderr);
-        assert.ok(process.env.BOTS_E2E_IMAGE, "BOTS_E2E_IMAGE names the Docker image to deploy (test/e2e/run.sh builds it)");
-        image = loadImage(env, process.env.BOTS_E2E_IMAGE);
+        ({ env, image, ws } = e2eBefore({ namespaces: [NAMESPACE] }));
         s3Server("wipe");
         s3 = Object.fromEntries(s3Server("start").trim().split("\n").filter((l) => l.includes("=")).map((l) => l.split(/=(.*)/s).slice(0, 2)));
         assert.match(s3.S3_ENDPOINT, new RegExp(`^http://${HOST_IP.replace(/\./g, "\\.")}:${S3_PORT}$`));
-        ws = e2eWorkspace(env);
-        if (kubectlTry(env, ["get", "namespace", NAMESPACE]).ok) {
-            kubectl(env, ["delete", "namespace", NAMESPACE, "--wait=true", "--timeout=180s"]);
-        }
     });
 
     after(async function () {
-        if (env && !process.env.E2E_KEEP) {
-            kubectlTry(env, ["delete", "namespace", NAMESPACE, "--wait=false"]);
-            s3Server("stop");
-        }
-        if (ws && !process.env.E2E_KEEP) {
-            ws.cleanup();
-        }
+        e2eAfter(env, ws, [NAMESPACE], () => s3Server("stop"));
         process.stdout.write(`      (timings, s: ${JSON.stringify(timings)})\n`);
     });
 
@@ -272,7 +245,7 @@ describe("e2e: backups to S3 and a restore from nothing, on a real node", functi
         try {
             const built = sh(env, "bash", ["test/e2e/image.sh", `${process.env.BOTS_E2E_IMAGE}-newer-schema`], { BOTS_E2E_BOTS_SOURCE: tree });
             const newer = loadImage(env, built.trim().split("\n").at(-1)!);
-            await stack.setConfig(`${PROJECT}:imageRef`, { value: newer });
+            await setLocalConfig(stack, env, { imageRef: newer });
             assert.strictEqual((await stack.up({ onOutput: log })).summary.result, "succeeded");
         } finally {
             fs.rmSync(tree, { recursive: true, force: true });
@@ -280,7 +253,7 @@ describe("e2e: backups to S3 and a restore from nothing, on a real node", functi
         assert.match(inPod(TABLES_PY), /drill_newer/, "the newer Bots migrated the schema");
 
         // Back to the older digest, then its backup.
-        await stack.setConfig(`${PROJECT}:imageRef`, { value: image });
+        await setLocalConfig(stack, env, { imageRef: image });
         assert.strictEqual((await stack.up({ onOutput: log })).summary.result, "succeeded");
         const restored = backupCommand(["restore", "--stack", STACK, "--id", preId]);
         assert.strictEqual(restored.code, 0, restored.out);

@@ -6,15 +6,13 @@
 // row; with a wrong one Bots is refused, after the rotation (a new db-init Job on the next `up`)
 // the engine fetches the partner's orders and translates them with the plugin's counts.
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { E2eWorkspace, HOST_IP, Json, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl, kubectlTry, loadImage, selectStack, sh, toolEnv, waitFor } from "./support";
+import { E2eWorkspace, HOST_IP, Json, NO_INGRESS, REPO_ROOT, SUFFIX, e2eAfter, e2eBefore, getJson, kubectl, loadImage, log, selectStack, setLocalConfig, sh, sqliteDevStack, waitFor } from "./support";
 import { engineReport } from "../support/engine-report";
 
-const SUFFIX = process.env.BOTS_E2E_SUFFIX ?? "";
 const NAMESPACE = `bots-e2e-channels${SUFFIX}`;
 const SFTP_PORT = process.env.BOTS_E2E_SFTP_PORT ?? "18532";
 const PLUGIN_SRC = path.join(REPO_ROOT, "..", "shared", "upstream", "bots-plugins", "demo", "my_first_plugin");
@@ -28,11 +26,6 @@ describe("e2e: a Bots sftp channel whose password comes from the stack's secrets
     let stack: Stack;
     let sftp: Record<string, string>;
     let pluginRoot: string;
-    const log = (s: string) => {
-        if (process.env.E2E_VERBOSE) {
-            process.stdout.write(s);
-        }
-    };
     const sftpEnv = { BOTS_SFTP_PORT: SFTP_PORT, BOTS_SFTP_BIND: HOST_IP, BOTS_SFTP_DIR: `/var/tmp/bots-e2e-sftp-${SFTP_PORT}` };
     const sftpServer = (cmd: string) =>
         Object.fromEntries(
@@ -42,7 +35,7 @@ describe("e2e: a Bots sftp channel whose password comes from the stack's secrets
                 .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
         );
     const inbox = () => path.join(sftp.SFTP_HOME, "inbox");
-    const setPassword = (password: string) => stack.setConfig(`${PROJECT}:botsChannelCredentials.${CHANNEL}.password`, { value: password, secret: true }, true);
+    const setPassword = (password: string) => setLocalConfig(stack, env, {}, { [`botsChannelCredentials.${CHANNEL}.password`]: password });
     const initJob = async () => (await stack.outputs()).initJobName.value as string;
     /** An engine run started from the (suspended) CronJob; its run report. */
     async function engineRun(name: string): Promise<ReturnType<typeof engineReport>> {
@@ -55,12 +48,8 @@ describe("e2e: a Bots sftp channel whose password comes from the stack's secrets
     }
 
     before(async function () {
-        env = toolEnv();
-        const ready = kubectlTry(env, ["get", "--raw", "/readyz"]);
-        assert.ok(ready.ok, `the local cluster is not up (npm run cluster:up): ${ready.err}`);
         assert.ok(fs.existsSync(PLUGIN_SRC), `${PLUGIN_SRC} is missing (../shared: third-party test input)`);
-        const r = spawnSync("bash", ["hack/cluster/storage.sh"], { cwd: REPO_ROOT, env, encoding: "utf8" });
-        assert.strictEqual(r.status, 0, r.stderr);
+        ({ env, ws } = e2eBefore({ namespaces: [NAMESPACE], image: false }));
         sftp = sftpServer("start");
         // my_first_plugin with its in-channel fetching from the SFTP server over the node link; no password in it.
         pluginRoot = fs.mkdtempSync(path.join(os.tmpdir(), "bots-e2e-sftp-plugin-"));
@@ -73,27 +62,8 @@ describe("e2e: a Bots sftp channel whose password comes from the stack's secrets
         });
         fs.writeFileSync(path.join(dir, "botsindex.json"), JSON.stringify(index));
         const built = sh(env, "bash", ["test/e2e/image.sh", `bots-node-test:e2e-sftp${SUFFIX}`], { BOTS_E2E_PLUGIN_DIR: dir }).trim().split("\n").pop()!;
-        const image = loadImage(env, built);
-        ws = e2eWorkspace(env);
         stack = await selectStack(ws, "dev");
-        await stack.setAllConfig({
-            [`${PROJECT}:kubeContext`]: { value: env.BOTS_KUBE_CONTEXT },
-            [`${PROJECT}:kubeconfig`]: { value: env.BOTS_KUBECONFIG },
-            [`${PROJECT}:namespace`]: { value: NAMESPACE },
-            [`${PROJECT}:imageMode`]: { value: "existing" },
-            [`${PROJECT}:imageRef`]: { value: image },
-            [`${PROJECT}:botsSource`]: { value: "context" },
-            [`${PROJECT}:databaseEngine`]: { value: "sqlite" },
-            [`${PROJECT}:engineSuspend`]: { value: "true" },
-            [`${PROJECT}:workerEnabled`]: { value: "false" },
-        });
-        await stack.setConfig(`${PROJECT}:botsActivateRoutes[0]`, { value: "myfirstroute" }, true);
-        for (const key of ["storageClass", "databaseHost", "databaseName", "databaseUser", "databaseExistingSecret", "ingressHost", "ingressClassName", "ingressTlsSecret", "ingressClusterIssuer"]) {
-            await stack.removeConfig(`${PROJECT}:${key}`);
-        }
-        if (kubectlTry(env, ["get", "namespace", NAMESPACE]).ok) {
-            kubectl(env, ["delete", "namespace", NAMESPACE, "--wait=true", "--timeout=180s"]);
-        }
+        await setLocalConfig(stack, env, { ...sqliteDevStack(NAMESPACE, loadImage(env, built)), ...NO_INGRESS, botsSource: "context", workerEnabled: "false" });
         // The partner's orders, waiting on the SFTP server (owned by its user, as an upload would be).
         fs.mkdirSync(inbox(), { recursive: true });
         for (const f of fs.readdirSync(path.join(PLUGIN_SRC, "botssys", "infile", "my_first_plugin"))) {
@@ -103,17 +73,7 @@ describe("e2e: a Bots sftp channel whose password comes from the stack's secrets
     });
 
     after(async function () {
-        if (env && !process.env.E2E_KEEP) {
-            kubectlTry(env, ["delete", "namespace", NAMESPACE, "--wait=false"]);
-            try {
-                sftpServer("stop");
-            } catch {
-                /* best effort */
-            }
-        }
-        if (ws && !process.env.E2E_KEEP) {
-            ws.cleanup();
-        }
+        e2eAfter(env, ws, [NAMESPACE], () => sftpServer("stop"));
         if (pluginRoot) {
             fs.rmSync(pluginRoot, { recursive: true, force: true });
         }

@@ -12,9 +12,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { E2eWorkspace, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl, kubectlTry, loadImage, selectStack, toolEnv } from "./support";
+import { E2eWorkspace, SUFFIX, e2eAfter, e2eBefore, getJson, kubectl, log, selectStack, setLocalConfig, sqliteDevStack } from "./support";
 
-const SUFFIX = process.env.BOTS_E2E_SUFFIX ?? "";
 const NAMESPACE = `bots-e2e-drift${SUFFIX}`;
 const SCHEDULE = "*/2 * * * *";
 const EDITED = "*/1 * * * *";
@@ -26,11 +25,6 @@ describe("e2e: drift of a deployed stack is reported, and up puts it back", func
     let ws: E2eWorkspace;
     let dev: Stack;
 
-    const log = (s: string) => {
-        if (process.env.E2E_VERBOSE) {
-            process.stdout.write(s);
-        }
-    };
     const schedule = (): string => getJson(env, ["-n", NAMESPACE, "get", "cronjob", "bots-engine"]).spec.schedule;
 
     /** scripts/drift-check.sh as the workflow runs it: exit code, output, and the job summary it wrote. */
@@ -48,42 +42,15 @@ describe("e2e: drift of a deployed stack is reported, and up puts it back", func
     };
 
     before(async function () {
-        env = toolEnv();
-        const ready = kubectlTry(env, ["get", "--raw", "/readyz"]);
-        assert.ok(ready.ok, `the local cluster is not up (npm run cluster:up): ${ready.err}`);
-        const r = spawnSync("bash", ["hack/cluster/storage.sh"], { cwd: REPO_ROOT, env, encoding: "utf8" });
-        assert.strictEqual(r.status, 0, r.stderr);
-        assert.ok(process.env.BOTS_E2E_IMAGE, "BOTS_E2E_IMAGE names the Docker image to deploy (test/e2e/run.sh builds it)");
-        const image = loadImage(env, process.env.BOTS_E2E_IMAGE);
-        ws = e2eWorkspace(env);
+        let image: string;
+        ({ env, image, ws } = e2eBefore({ namespaces: [NAMESPACE] }));
         dev = await selectStack(ws, "dev");
-        await dev.setAllConfig({
-            [`${PROJECT}:kubeContext`]: { value: env.BOTS_KUBE_CONTEXT },
-            [`${PROJECT}:kubeconfig`]: { value: env.BOTS_KUBECONFIG },
-            [`${PROJECT}:namespace`]: { value: NAMESPACE },
-            [`${PROJECT}:imageMode`]: { value: "existing" },
-            [`${PROJECT}:imageRef`]: { value: image },
-            [`${PROJECT}:databaseEngine`]: { value: "sqlite" },
-            [`${PROJECT}:engineSchedule`]: { value: SCHEDULE },
-            [`${PROJECT}:engineSuspend`]: { value: "true" },
-        });
-        await dev.setConfig(`${PROJECT}:botsActivateRoutes[0]`, { value: "myfirstroute" }, true);
-        for (const key of ["storageClass", "databaseHost", "databaseName", "databaseUser", "databaseExistingSecret"]) {
-            await dev.removeConfig(`${PROJECT}:${key}`);
-        }
-        if (kubectlTry(env, ["get", "namespace", NAMESPACE]).ok) {
-            kubectl(env, ["delete", "namespace", NAMESPACE, "--wait=true", "--timeout=180s"]);
-        }
+        await setLocalConfig(dev, env, { ...sqliteDevStack(NAMESPACE, image), engineSchedule: SCHEDULE });
         await dev.up({ onOutput: log });
     });
 
     after(async function () {
-        if (env && !process.env.E2E_KEEP) {
-            kubectlTry(env, ["delete", "namespace", NAMESPACE, "--wait=false"]);
-        }
-        if (ws && !process.env.E2E_KEEP) {
-            ws.cleanup();
-        }
+        e2eAfter(env, ws, [NAMESPACE]);
     });
 
     it("right after up the drift check finds none: exit 0, the summary says so", function () {

@@ -11,10 +11,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
-import { E2eWorkspace, HOST_IP, Json, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl, kubectlTry, loadImage, selectStack, sh, toolEnv, waitFor } from "./support";
+import { E2eWorkspace, HOST_IP, Json, NO_INGRESS, PROJECT, REPO_ROOT, SUFFIX, e2eAfter, e2eBefore, getJson, kubectl, log, selectStack, setLocalConfig, sh, sqliteDevStack, waitFor } from "./support";
 import { engineReport } from "../support/engine-report";
 
-const SUFFIX = process.env.BOTS_E2E_SUFFIX ?? "";
 const NAMESPACE = `bots-e2e-files${SUFFIX}`;
 const S3_PORT = process.env.BOTS_E2E_S3_PORT ?? "18343";
 // One bucket, two prefixes: the test server sizes its volumes by the free disk space, and each
@@ -32,11 +31,6 @@ describe("e2e: the file exchange on a real node (S3 in, Bots translates, S3 out)
     let stack: Stack;
     let image: string;
     let s3: Record<string, string>;
-    const log = (s: string) => {
-        if (process.env.E2E_VERBOSE) {
-            process.stdout.write(s);
-        }
-    };
     const s3Env = { BOTS_S3_PORT: S3_PORT, BOTS_S3_BIND: HOST_IP, BOTS_S3_DIR: `/var/tmp/bots-e2e-s3-${S3_PORT}` };
     const s3Server = (...args: string[]) => {
         const out = sh(env, "bash", ["test/support/s3-server.sh", ...args], s3Env);
@@ -70,38 +64,28 @@ describe("e2e: the file exchange on a real node (S3 in, Bots translates, S3 out)
             .join("\n");
 
     before(async function () {
-        env = toolEnv();
-        const ready = kubectlTry(env, ["get", "--raw", "/readyz"]);
-        assert.ok(ready.ok, `the local cluster is not up (npm run cluster:up): ${ready.err}`);
         assert.ok(fs.existsSync(SAMPLES), `${SAMPLES} is missing (../shared: third-party test input)`);
-        const r = spawnSync("bash", ["hack/cluster/storage.sh"], { cwd: REPO_ROOT, env, encoding: "utf8" });
-        assert.strictEqual(r.status, 0, r.stderr);
-        assert.ok(process.env.BOTS_E2E_IMAGE, "BOTS_E2E_IMAGE names the Docker image to deploy (test/e2e/run.sh builds it)");
-        image = loadImage(env, process.env.BOTS_E2E_IMAGE);
+        ({ env, image, ws } = e2eBefore({ namespaces: [NAMESPACE] }));
         s3 = s3Server("start");
         s3Server("bucket", BUCKET);
         s3tool("rm", BUCKET, "");
-        ws = e2eWorkspace(env);
         stack = await selectStack(ws, "dev");
-        await stack.setAllConfig({
-            [`${PROJECT}:kubeContext`]: { value: env.BOTS_KUBE_CONTEXT },
-            [`${PROJECT}:kubeconfig`]: { value: env.BOTS_KUBECONFIG },
-            [`${PROJECT}:namespace`]: { value: NAMESPACE },
-            [`${PROJECT}:imageMode`]: { value: "existing" },
-            [`${PROJECT}:imageRef`]: { value: image },
-            // The image holds Bots 4 from the operators' tree (and the mover).
-            [`${PROJECT}:botsSource`]: { value: "context" },
-            [`${PROJECT}:databaseEngine`]: { value: "sqlite" },
-            // The test starts the engine run itself, so the counts it reads are its own: no schedule,
-            // and no directory monitor (it would start the route as soon as the exchange renames
-            // the partner's files into the inbox, and the plugin's in-channel keeps what it reads).
-            [`${PROJECT}:engineSuspend`]: { value: "true" },
-            [`${PROJECT}:workerEnabled`]: { value: "false" },
-            [`${PROJECT}:fileExchangeS3Endpoint`]: { value: s3.S3_ENDPOINT },
-            [`${PROJECT}:fileExchangeS3AccessKey`]: { value: s3.S3_ACCESS_KEY, secret: true },
-            [`${PROJECT}:fileExchangeS3SecretKey`]: { value: s3.S3_SECRET_KEY, secret: true },
-        });
-        await stack.setConfig(`${PROJECT}:botsActivateRoutes[0]`, { value: PLUGIN.route }, true);
+        await setLocalConfig(
+            stack,
+            env,
+            {
+                // The test starts the engine run itself, so the counts it reads are its own: no schedule,
+                // and no directory monitor (it would start the route as soon as the exchange renames
+                // the partner's files into the inbox, and the plugin's in-channel keeps what it reads).
+                ...sqliteDevStack(NAMESPACE, image, PLUGIN.route),
+                ...NO_INGRESS,
+                // The image holds Bots 4 from the operators' tree (and the mover).
+                botsSource: "context",
+                workerEnabled: "false",
+                fileExchangeS3Endpoint: s3.S3_ENDPOINT,
+            },
+            { fileExchangeS3AccessKey: s3.S3_ACCESS_KEY, fileExchangeS3SecretKey: s3.S3_SECRET_KEY },
+        );
         const rules = [
             { name: "partner-in", from: `s3://${BUCKET}/in/`, to: `botssys/infile/${PLUGIN.name}`, pattern: "*.edi", schedule: "* * * * *", minAgeSeconds: 0 },
             { name: "partner-out", from: `botssys/outfile/${PLUGIN.name}`, to: `s3://${BUCKET}/out/`, schedule: "* * * * *", minAgeSeconds: 5 },
@@ -111,26 +95,10 @@ describe("e2e: the file exchange on a real node (S3 in, Bots translates, S3 out)
         const settings = parse(fs.readFileSync(file, "utf8"));
         settings.config[`${PROJECT}:fileExchangeRules`] = rules;
         fs.writeFileSync(file, stringify(settings));
-        for (const key of ["storageClass", "databaseHost", "databaseName", "databaseUser", "databaseExistingSecret", "ingressHost", "ingressClassName", "ingressTlsSecret", "ingressClusterIssuer"]) {
-            await stack.removeConfig(`${PROJECT}:${key}`);
-        }
-        if (kubectlTry(env, ["get", "namespace", NAMESPACE]).ok) {
-            kubectl(env, ["delete", "namespace", NAMESPACE, "--wait=true", "--timeout=180s"]);
-        }
     });
 
     after(async function () {
-        if (env && !process.env.E2E_KEEP) {
-            kubectlTry(env, ["delete", "namespace", NAMESPACE, "--wait=false"]);
-            try {
-                s3Server("stop");
-            } catch {
-                /* best effort */
-            }
-        }
-        if (ws && !process.env.E2E_KEEP) {
-            ws.cleanup();
-        }
+        e2eAfter(env, ws, [NAMESPACE], () => s3Server("stop"));
     });
 
     it("deploys one Forbid CronJob per rule, running the stack's image restricted, the keys mounted from a Secret", async function () {

@@ -14,11 +14,10 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { E2eWorkspace, HOST_IP, Json, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl, kubectlTry, loadImage, portForward, selectStack, sh, stepsOf, toolEnv, waitFor } from "./support";
+import { E2eWorkspace, HOST_IP, Json, PROJECT, REPO_ROOT, SUFFIX, e2eAfter, e2eBefore, getJson, kubectl, kubectlTry, loadImage, portForward, selectStack, sh, stepsOf, waitFor } from "./support";
 
 // A second run on the same cluster (another work tree) keeps apart with BOTS_E2E_SUFFIX (namespace,
 // database server) and BOTS_E2E_MYSQL_PORT.
-const SUFFIX = process.env.BOTS_E2E_SUFFIX ?? "";
 const NS = `bots-e2e-fork${SUFFIX}`;
 const STACK = "fork";
 const BOTSENV = "dev";
@@ -216,10 +215,7 @@ describe("e2e: the fork's running installation moved onto the program (issue 15)
         if (!fs.existsSync(path.join(UPSTREAM, "fork", "Dockerfile"))) {
             this.skip();
         }
-        env = toolEnv();
-        assert.ok(kubectlTry(env, ["get", "--raw", "/readyz"]).ok, "the local cluster is not up (npm run cluster:up)");
-        const storage = spawnSync("bash", ["hack/cluster/storage.sh"], { cwd: REPO_ROOT, env: { ...env, BOTS_PV_POOL: "6" }, encoding: "utf8" });
-        assert.strictEqual(storage.status, 0, storage.stderr);
+        ({ env, ws } = e2eBefore({ namespaces: [NS], image: false, pvPool: 6 }));
 
         // The two images: the fork's, from its Dockerfile; the program's, Bots 4 without plugins
         // (the installation's configuration is in its database already).
@@ -233,10 +229,6 @@ describe("e2e: the fork's running installation moved onto the program (issue 15)
         mysql(["start"]);
         mysql(["createdb", DB]);
         mysql(["grant", DB, DB_USER, "198.51.100.%"], { BOTS_TEST_MYSQL_PASSWORD: dbPassword });
-
-        if (kubectlTry(env, ["get", "namespace", NS]).ok) {
-            kubectl(env, ["delete", "namespace", NS, "--wait=true", "--timeout=300s"]);
-        }
 
         // The operators' Kustomize tree, with an overlay of this test's own.
         overlay = fs.mkdtempSync(path.join(os.tmpdir(), "bots-e2e-fork-k3s-"));
@@ -296,9 +288,9 @@ describe("e2e: the fork's running installation moved onto the program (issue 15)
         secret("bots-superuser-secret", { SUPERUSER_USERNAME: SUPERUSER.name, SUPERUSER_EMAIL: "edi@example.com", SUPERUSER_PASSWORD: SUPERUSER.password });
         kubectl(env, ["apply", "-k", e2e]);
 
-        ws = e2eWorkspace(env);
         stack = await selectStack(ws, STACK);
-        // What the operator sets before the migration: which image the stack runs. The rest comes from the plan.
+        // What the operator sets before the migration: which image the stack runs. The rest comes from
+        // the plan, the cluster keys included (not setLocalConfig, which would write those first).
         await stack.setAllConfig({
             [`${PROJECT}:imageMode`]: { value: "existing" },
             [`${PROJECT}:imageRef`]: { value: stackRef },
@@ -306,15 +298,13 @@ describe("e2e: the fork's running installation moved onto the program (issue 15)
     });
 
     after(async function () {
-        if (!env || process.env.E2E_KEEP) {
-            return;
-        }
-        kubectlTry(env, ["delete", "namespace", NS, "--wait=false"]);
-        spawnSync("bash", ["test/image/mysql-server.sh", "stop"], { cwd: REPO_ROOT, env: { ...env, ...MYSQL } });
-        ws?.cleanup();
-        if (overlay) {
-            fs.rmSync(overlay, { recursive: true, force: true });
-        }
+        e2eAfter(
+            env,
+            ws,
+            [NS],
+            () => spawnSync("bash", ["test/image/mysql-server.sh", "stop"], { cwd: REPO_ROOT, env: { ...env, ...MYSQL } }),
+            () => overlay && fs.rmSync(overlay, { recursive: true, force: true }),
+        );
     });
 
     let webPort: { port: number; stop(): void } | undefined;

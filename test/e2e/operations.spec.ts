@@ -6,14 +6,13 @@
 // procedure and fails on the first difference; docs/operations.md quotes its output.
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { REPO_ROOT, toolEnv } from "./support";
+import { REPO_ROOT, e2eImage, toolEnv } from "./support";
 
 describe("e2e: the operator procedures of the documents, as written", function () {
     this.timeout(20 * 60 * 1000);
 
     it("hack/docs/operations.sh runs every procedure to the end on the real node", function () {
-        const image = process.env.BOTS_E2E_IMAGE;
-        assert.ok(image, "BOTS_E2E_IMAGE names the Docker image to deploy (test/e2e/run.sh builds it)");
+        const image = e2eImage();
         const t0 = Date.now();
         const r = spawnSync("bash", ["hack/docs/operations.sh"], {
             cwd: REPO_ROOT,

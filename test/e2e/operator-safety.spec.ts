@@ -5,16 +5,15 @@
 // finished Job pods (engine history, the db-init Job) do not keep the claim once it is deleted.
 // Run with `npm run test:e2e` (test/e2e/run.sh); E2E_VERBOSE=1 streams Pulumi's output.
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { E2eWorkspace, Json, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl, kubectlTry, loadImage, selectStack, setLocalConfig, toolEnv, waitFor } from "./support";
+import { E2eWorkspace, Json, SUFFIX, e2eAfter, e2eBefore, getJson, kubectl, kubectlTry, log, selectStack, setLocalConfig, sqliteDevStack, waitFor } from "./support";
 
 /** A digest reference for the dry-run probe only: the API server never pulls it. */
 const PROBE_IMAGE = `registry.local/edi/bots@sha256:${crypto.createHash("sha256").update("bots e2e operator safety").digest("hex")}`;
-const NAMESPACE = "bots-e2e-safety";
+const NAMESPACE = `bots-e2e-safety${SUFFIX}`;
 /** The SQLite database of this spec's stack (botsEnv dev): botssys/sqlitedb/botsdb-<botsEnv> on the data volume. */
 const SQLITE_NAME = "botsdb-dev";
 
@@ -25,14 +24,9 @@ describe("e2e: operator safety on a local kube-apiserver", function () {
     let ws: E2eWorkspace;
     let dev: Stack;
 
-    const log = (s: string) => {
-        if (process.env.E2E_VERBOSE) {
-            process.stdout.write(s);
-        }
-    };
     /** What the operator reads: the error's message, indented, for the test log. */
     const show = (title: string, text: string) => process.stdout.write(`      ${title}:\n${text.replace(/^/gm, "        | ")}\n`);
-    const set = (key: string, value: string) => dev.setConfig(`${PROJECT}:${key}`, { value });
+    const set = (key: string, value: string | null) => setLocalConfig(dev, env, { [key]: value });
 
     /**
      * Every object the stack owns in the namespace with its uid and generation (spec changes; the
@@ -47,43 +41,18 @@ describe("e2e: operator safety on a local kube-apiserver", function () {
             .join(" ");
 
     before(async function () {
-        env = toolEnv();
-        const ready = kubectlTry(env, ["get", "--raw", "/readyz"]);
-        assert.ok(ready.ok, `the local cluster is not up (npm run cluster:up): ${ready.err}`);
-        const r = spawnSync("bash", ["hack/cluster/storage.sh"], { cwd: REPO_ROOT, env, encoding: "utf8" });
-        assert.strictEqual(r.status, 0, r.stderr);
         // The node really runs the pods: the image run.sh built, loaded into the node by digest.
-        assert.ok(process.env.BOTS_E2E_IMAGE, "BOTS_E2E_IMAGE names the Docker image to deploy (test/e2e/run.sh builds it)");
-        const image = loadImage(env, process.env.BOTS_E2E_IMAGE);
-        ws = e2eWorkspace(env);
+        let image: string;
+        ({ env, image, ws } = e2eBefore({ namespaces: [NAMESPACE] }));
         dev = await selectStack(ws, "dev");
-        await setLocalConfig(dev, env, {
-            namespace: NAMESPACE,
-            imageRef: image,
-            // The claim is what this spec is about; SQLite on it needs no database server.
-            databaseEngine: "sqlite",
-            // The tests start engine runs themselves.
-            engineSuspend: "true",
-        });
-        await dev.setConfig(`${PROJECT}:botsActivateRoutes[0]`, { value: "myfirstroute" }, true);
-        // Deployed as a new operator would: no storageClass, so the cluster's default class.
-        await dev.removeConfig(`${PROJECT}:storageClass`);
-        for (const key of ["databaseHost", "databaseName", "databaseUser", "databaseExistingSecret"]) {
-            await dev.removeConfig(`${PROJECT}:${key}`);
-        }
-        if (kubectlTry(env, ["get", "namespace", NAMESPACE]).ok) {
-            kubectl(env, ["delete", "namespace", NAMESPACE, "--wait=true", "--timeout=180s"]);
-        }
+        // The claim is what this spec is about: SQLite on it needs no database server, and no
+        // storageClass, as a new operator deploys, gives the cluster's default class.
+        await setLocalConfig(dev, env, sqliteDevStack(NAMESPACE, image));
     });
 
     after(async function () {
-        if (env && !process.env.E2E_KEEP) {
-            // The claim is protected in the stack; the namespace goes, and with it the claim.
-            kubectlTry(env, ["delete", "namespace", NAMESPACE, "--wait=false"]);
-        }
-        if (ws && !process.env.E2E_KEEP) {
-            ws.cleanup();
-        }
+        // The claim is protected in the stack; the namespace goes, and with it the claim.
+        e2eAfter(env, ws, [NAMESPACE]);
     });
 
     it("a time zone the API server refuses (europe/amsterdam) is refused by the preview first, with key, value and rule", async function () {
@@ -114,7 +83,7 @@ describe("e2e: operator safety on a local kube-apiserver", function () {
                 return true;
             });
         } finally {
-            await dev.removeConfig(`${PROJECT}:engineTimeZone`);
+            await set("engineTimeZone", null);
         }
         assert.ok(!kubectlTry(env, ["get", "namespace", NAMESPACE]).ok, "nothing was created");
     });

@@ -13,11 +13,10 @@ import * as http from "http";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { stringify } from "yaml";
-import { E2eWorkspace, Json, NODE_NETNS, PROJECT, REPO_ROOT, e2eWorkspace, getJson, kubectl, kubectlTry, loadImage, selectStack, toolEnv, waitFor } from "./support";
+import { E2eWorkspace, Json, NODE_NETNS, REPO_ROOT, SUFFIX, e2eAfter, e2eBefore, getJson, kubectl, log, selectStack, setLocalConfig, sqliteDevStack, waitFor } from "./support";
 import { engineReport } from "../support/engine-report";
 import { alertRules } from "../../components/kubernetes/prometheus-rule";
 
-const SUFFIX = process.env.BOTS_E2E_SUFFIX ?? "";
 const NAMESPACE = `bots-e2e-prom${SUFFIX}`;
 /** Where Prometheus listens: the node's address on its link, reachable from this machine. */
 const NODE_IP = "198.51.100.2";
@@ -86,11 +85,6 @@ describe("e2e: a real Prometheus scrapes the stack, and an EDI error fires the f
     let promDir = "";
     let promLog = "";
 
-    const log = (s: string) => {
-        if (process.env.E2E_VERBOSE) {
-            process.stdout.write(s);
-        }
-    };
     const webPod = (): string =>
         getJson(env, ["-n", NAMESPACE, "get", "pods", "-l", "app.kubernetes.io/component=web"]).items.find((p: Json) => !p.metadata.deletionTimestamp).metadata.name;
 
@@ -116,35 +110,13 @@ describe("e2e: a real Prometheus scrapes the stack, and an EDI error fires the f
         });
 
     before(async function () {
-        env = toolEnv();
-        const ready = kubectlTry(env, ["get", "--raw", "/readyz"]);
-        assert.ok(ready.ok, `the local cluster is not up (npm run cluster:up): ${ready.err}`);
-        const r = spawnSync("bash", ["hack/cluster/storage.sh"], { cwd: REPO_ROOT, env, encoding: "utf8" });
-        assert.strictEqual(r.status, 0, r.stderr);
+        let image: string;
+        ({ env, image, ws } = e2eBefore({ namespaces: [NAMESPACE] }));
         const p = spawnSync("bash", ["hack/tools/prometheus.sh"], { cwd: REPO_ROOT, env, encoding: "utf8" });
         assert.strictEqual(p.status, 0, p.stderr);
         const promBin = path.join(p.stdout.trim().split("\n").pop()!, "prometheus");
-        assert.ok(process.env.BOTS_E2E_IMAGE, "BOTS_E2E_IMAGE names the Docker image to deploy (test/e2e/run.sh builds it)");
-        const image = loadImage(env, process.env.BOTS_E2E_IMAGE);
-        ws = e2eWorkspace(env);
         dev = await selectStack(ws, "dev");
-        await dev.setAllConfig({
-            [`${PROJECT}:kubeContext`]: { value: env.BOTS_KUBE_CONTEXT },
-            [`${PROJECT}:kubeconfig`]: { value: env.BOTS_KUBECONFIG },
-            [`${PROJECT}:namespace`]: { value: NAMESPACE },
-            [`${PROJECT}:imageMode`]: { value: "existing" },
-            [`${PROJECT}:imageRef`]: { value: image },
-            [`${PROJECT}:databaseEngine`]: { value: "sqlite" },
-            // The test starts the engine runs itself.
-            [`${PROJECT}:engineSuspend`]: { value: "true" },
-        });
-        await dev.setConfig(`${PROJECT}:botsActivateRoutes[0]`, { value: ROUTE }, true);
-        for (const key of ["storageClass", "databaseHost", "databaseName", "databaseUser", "databaseExistingSecret"]) {
-            await dev.removeConfig(`${PROJECT}:${key}`);
-        }
-        if (kubectlTry(env, ["get", "namespace", NAMESPACE]).ok) {
-            kubectl(env, ["delete", "namespace", NAMESPACE, "--wait=true", "--timeout=180s"]);
-        }
+        await setLocalConfig(dev, env, sqliteDevStack(NAMESPACE, image, ROUTE));
         await dev.up({ onOutput: log });
         await waitFor("web and worker pods Ready", () => targets().every((t) => t.targets.length > 0), 300_000, 2000);
 
@@ -180,12 +152,7 @@ describe("e2e: a real Prometheus scrapes the stack, and an EDI error fires the f
         if (promDir) {
             fs.rmSync(promDir, { recursive: true, force: true });
         }
-        if (env && !process.env.E2E_KEEP) {
-            kubectlTry(env, ["delete", "namespace", NAMESPACE, "--wait=false"]);
-        }
-        if (ws && !process.env.E2E_KEEP) {
-            ws.cleanup();
-        }
+        e2eAfter(env, ws, [NAMESPACE]);
     });
 
     it("Prometheus scrapes the web pods and the job queue: every target up, the route's series at 0", async function () {

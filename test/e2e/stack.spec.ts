@@ -23,12 +23,17 @@ import {
     PROJECT,
     REAL_NODE,
     REPO_ROOT,
-    e2eWorkspace,
+    SUFFIX,
+    deleteNamespaces,
+    e2eAfter,
+    e2eBefore,
+    e2eImage,
     getJson,
     httpGet,
     Json,
     kubectl,
     kubectlTry,
+    log,
     loadImage,
     notContained,
     portForward,
@@ -40,7 +45,6 @@ import {
     setLocalConfig,
     sh,
     stepsOf,
-    toolEnv,
     waitFor,
     watchPod,
 } from "./support";
@@ -49,7 +53,6 @@ import { engineReport } from "../support/engine-report";
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 // A second run on the same cluster (another work tree) keeps apart with BOTS_E2E_SUFFIX (appended
 // to both namespaces) and its own database server (BOTS_E2E_PG_PORT, BOTS_E2E_PG_DIR).
-const SUFFIX = process.env.BOTS_E2E_SUFFIX ?? "";
 const PG_PORT = Number(process.env.BOTS_E2E_PG_PORT ?? 55433);
 const PG_DIR = process.env.BOTS_E2E_PG_DIR ?? "/var/tmp/bots-e2e-pg";
 const DB_NAMESPACE = `databases-dev${SUFFIX}`;
@@ -74,11 +77,6 @@ describe("e2e: dev stack on a real node", function () {
     /** Password of the database role, made per run; only in the tier's server and the Secret. */
     const dbPassword = crypto.randomBytes(18).toString("hex");
 
-    const log = (s: string) => {
-        if (process.env.E2E_VERBOSE) {
-            process.stdout.write(s);
-        }
-    };
     // test/support/pg-server.sh, on the node's link as well, so the pods reach it.
     const PG = { BOTS_TEST_PG_PORT: String(PG_PORT), BOTS_TEST_PG_DIR: PG_DIR, BOTS_TEST_PG_BIND: `127.0.0.1,${HOST_IP}` };
     const pg = (...args: string[]) => sh(env, "bash", ["test/support/pg-server.sh", ...args], { ...PG, BOTS_TEST_PG_PASSWORD: dbPassword });
@@ -177,20 +175,9 @@ describe("e2e: dev stack on a real node", function () {
     }
 
     before(async function () {
-        env = toolEnv();
-        const ready = kubectlTry(env, ["get", "--raw", "/readyz"]);
-        assert.ok(ready.ok, `the local cluster is not up (npm run cluster:up): ${ready.err}`);
-        const node = kubectlTry(env, ["get", "node", REAL_NODE, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"]);
-        assert.ok(node.ok && node.out === "True", `the e2e tier needs the real node ${REAL_NODE} Ready (BOTS_NODE=real npm run cluster:up): ${node.err}`);
-        kubectl(env, ["get", "storageclass", "local-rwx"]);
-        // Free PersistentVolumes for the claims this run makes.
-        const r = spawnSync("bash", ["hack/cluster/storage.sh"], { cwd: REPO_ROOT, env, encoding: "utf8" });
-        assert.strictEqual(r.status, 0, r.stderr);
-
-        const image = process.env.BOTS_E2E_IMAGE;
-        assert.ok(image, "BOTS_E2E_IMAGE names the Docker image to deploy (test/e2e/run.sh builds it)");
-        IMAGE_A = loadImage(env, image);
+        ({ env, image: IMAGE_A, ws } = e2eBefore());
         // A second digest of the same image, for the image change: one label more.
+        const image = e2eImage();
         sh(env, "docker", ["build", "-q", "-t", `${image}-b`, "-"], { DOCKER_BUILDKIT: "0" }, `FROM ${image}\nLABEL io.bots-edi.e2e=b\n`);
         IMAGE_B = loadImage(env, `${image}-b`);
         assert.notStrictEqual(IMAGE_A, IMAGE_B);
@@ -221,35 +208,22 @@ describe("e2e: dev stack on a real node", function () {
             ],
         }));
 
-        ws = e2eWorkspace(env);
         dev = await selectStack(ws, "dev");
-        await setLocalConfig(dev, env);
-        await setLocalConfig(dev, env, { imageRef: IMAGE_A, storageClass: "local-rwx", engineSuspend: "true" });
-        if (SUFFIX) {
-            await dev.setAllConfig({
-                [`${PROJECT}:namespace`]: { value: `${(await dev.getConfig(`${PROJECT}:namespace`)).value}${SUFFIX}` },
-                [`${PROJECT}:databaseHost`]: { value: DB_HOST },
-            });
-        }
-        // A list key (type array in Pulumi.yaml): set by path, as `pulumi config set --path` does.
-        await dev.setConfig(`${PROJECT}:botsActivateRoutes[0]`, { value: PLUGIN.route }, true);
+        const devNamespace = (await dev.getConfig(`${PROJECT}:namespace`)).value;
+        await setLocalConfig(dev, env, {
+            imageRef: IMAGE_A,
+            storageClass: "local-rwx",
+            engineSuspend: "true",
+            ...(SUFFIX ? { namespace: `${devNamespace}${SUFFIX}`, databaseHost: DB_HOST } : {}),
+            // A list key (type array in Pulumi.yaml): set by path, as `pulumi config set --path` does.
+            botsActivateRoutes: [PLUGIN.route],
+        });
         ns = (await dev.getConfig(`${PROJECT}:namespace`)).value;
-        // A namespace left over by an interrupted run would make the creates conflict.
-        if (kubectlTry(env, ["get", "namespace", ns]).ok) {
-            kubectl(env, ["delete", "namespace", ns, "--wait=true", "--timeout=180s"]);
-        }
+        deleteNamespaces(env, [ns]);
     });
 
     after(async function () {
-        if (env && ns && !process.env.E2E_KEEP) {
-            kubectlTry(env, ["delete", "namespace", ns, DB_NAMESPACE, "--wait=false"]);
-        }
-        if (env && !process.env.E2E_KEEP) {
-            spawnSync("bash", ["test/support/pg-server.sh", "stop"], { cwd: REPO_ROOT, env: { ...env, ...PG }, encoding: "utf8" });
-        }
-        if (ws && !process.env.E2E_KEEP) {
-            ws.cleanup();
-        }
+        e2eAfter(env, ws, ns ? [ns, DB_NAMESPACE] : [DB_NAMESPACE], () => spawnSync("bash", ["test/support/pg-server.sh", "stop"], { cwd: REPO_ROOT, env: { ...env, ...PG }, encoding: "utf8" }));
     });
 
     it("up creates every object with the spec the program asked for, read back from the API server", async function () {
@@ -569,10 +543,7 @@ describe("e2e: dev stack on a real node", function () {
     });
 
     it("a config change (engine schedule, web replicas) previews exactly that diff and applies", async function () {
-        await dev.setAllConfig({
-            [`${PROJECT}:engineSchedule`]: { value: "*/7 * * * *" },
-            [`${PROJECT}:webReplicas`]: { value: "2" },
-        });
+        await setLocalConfig(dev, env, { engineSchedule: "*/7 * * * *", webReplicas: "2" });
         const events: EngineEvent[] = [];
         await dev.preview({ diff: true, onEvent: (e) => events.push(e), onOutput: log });
         const steps = stepsOf(events)
@@ -623,7 +594,7 @@ describe("e2e: dev stack on a real node", function () {
         const oldJob = before.initJobName.value as string;
         const oldRs = new Set(getJson(env, ["-n", ns, "get", "replicasets"]).items.map((r: Json) => r.metadata.name));
 
-        await dev.setConfig(`${PROJECT}:imageRef`, { value: IMAGE_B });
+        await setLocalConfig(dev, env, { imageRef: IMAGE_B });
         const events: EngineEvent[] = [];
         await dev.preview({ diff: true, onEvent: (e) => events.push(e), onOutput: log });
         const steps = stepsOf(events);
@@ -703,7 +674,7 @@ describe("e2e: dev stack on a real node", function () {
         // every pod event (time.After in its loop), so with a pod in ImagePullBackOff the custom
         // timeout alone does not end `up` (the defaults keep the deadline below the timeout too).
         const limits = { initTimeoutMinutes: "1", initActiveDeadlineSeconds: "60", initBackoffLimit: "0" };
-        await dev.setAllConfig(Object.fromEntries(Object.entries({ ...bad, ...limits }).map(([k, v]) => [`${PROJECT}:${k}`, { value: v }])));
+        await setLocalConfig(dev, env, { ...bad, ...limits });
         const t0 = Date.now();
         try {
             await assert.rejects(dev.up({ onOutput: log }), (e: Error) => {
@@ -716,13 +687,7 @@ describe("e2e: dev stack on a real node", function () {
             assert.deepStrictEqual(workloads(), before, "the Deployments were not touched");
             assert.ok(deploymentsAvailable(), "the workloads still serve");
         } finally {
-            for (const k of [...Object.keys(bad), ...Object.keys(limits)]) {
-                if (restore[k] === undefined) {
-                    await dev.removeConfig(`${PROJECT}:${k}`);
-                } else {
-                    await dev.setConfig(`${PROJECT}:${k}`, { value: restore[k]! });
-                }
-            }
+            await setLocalConfig(dev, env, Object.fromEntries([...Object.keys(bad), ...Object.keys(limits)].map((k) => [k, restore[k] ?? null])));
         }
         const res = await dev.up({ onOutput: log });
         assert.strictEqual(res.summary.result, "succeeded");
@@ -757,14 +722,14 @@ describe("e2e: dev stack on a real node", function () {
             ["webReplicas", "two", /webReplicas/],
         ] as const) {
             const good = (await dev.getConfig(`${PROJECT}:${key}`)).value;
-            await dev.setConfig(`${PROJECT}:${key}`, { value });
+            await setLocalConfig(dev, env, { [key]: value });
             try {
                 await assert.rejects(dev.up({ onOutput: log }), (e: Error) => {
                     assert.match(e.message, hint);
                     return true;
                 });
             } finally {
-                await dev.setConfig(`${PROJECT}:${key}`, { value: good });
+                await setLocalConfig(dev, env, { [key]: good });
             }
         }
 
@@ -775,9 +740,8 @@ describe("e2e: dev stack on a real node", function () {
 
     it("preview of the prod stack against the same cluster succeeds", async function () {
         const prod = await selectStack(ws, "prod");
-        await setLocalConfig(prod, env);
         // Promotion: prod deploys the digest dev runs (Pulumi.prod.yaml leaves imageRef to that step).
-        await prod.setConfig(`${PROJECT}:imageRef`, { value: (await dev.outputs()).imageRef.value });
+        await setLocalConfig(prod, env, { imageRef: (await dev.outputs()).imageRef.value });
         const t0 = Date.now();
         const res = await prod.preview({ onOutput: log });
         process.stdout.write(`      (prod preview: ${((Date.now() - t0) / 1000).toFixed(1)}s)\n`);
@@ -793,7 +757,7 @@ describe("e2e: dev stack on a real node", function () {
         assert.match(ok.stdout, /bots-edi-policies/, "the pack ran");
         // The program itself refuses protectData: false on a production stack; an acknowledged data
         // volume change is the one run in which the claim is unprotected, and the pack still stops it in prod.
-        await prod.setConfig(`${PROJECT}:dataVolumeChangeAcknowledged`, { value: "storageClass:longhorn->other" });
+        await setLocalConfig(prod, env, { dataVolumeChangeAcknowledged: "storageClass:longhorn->other" });
         try {
             await assert.rejects(prod.preview({ policyPacks, onOutput: log }), (e: Error) => {
                 assert.match(e.message, /data-volume-protected/);
@@ -801,7 +765,7 @@ describe("e2e: dev stack on a real node", function () {
                 return true;
             });
         } finally {
-            await prod.removeConfig(`${PROJECT}:dataVolumeChangeAcknowledged`);
+            await setLocalConfig(prod, env, { dataVolumeChangeAcknowledged: null });
         }
     });
 
@@ -830,7 +794,7 @@ describe("e2e: dev stack on a real node", function () {
     it("destroy of a protected stack keeps the volume and its data, and a new up finds them", async function () {
         const pvcName = (await dev.outputs()).pvcName.value as string;
         const pvcBefore = live("v1", "PersistentVolumeClaim", pvcName, ns);
-        await dev.setConfig(`${PROJECT}:protectData`, { value: "true" });
+        await setLocalConfig(dev, env, { protectData: "true" });
         await dev.up({ onOutput: log });
         // Data written by a pod onto the shared volume.
         const marker = `e2e ${crypto.randomBytes(8).toString("hex")}`;

@@ -11,6 +11,15 @@ import { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const PROJECT = "bots-edi-deploy";
+/** Appended to a spec's namespaces (and stack names where they share a backend), so a second run on the same cluster (another work tree) keeps apart. */
+export const SUFFIX = process.env.BOTS_E2E_SUFFIX ?? "";
+
+/** Pulumi's output of an up or preview (their onOutput), shown with E2E_VERBOSE=1. */
+export function log(s: string): void {
+    if (process.env.E2E_VERBOSE) {
+        process.stdout.write(s);
+    }
+}
 
 /** The environment hack/tools/env.sh exports (PATH with the built tools, Pulumi's no-network switches). */
 export function toolEnv(): Record<string, string> {
@@ -86,25 +95,152 @@ export async function selectStack(ws: E2eWorkspace, stackName: string): Promise<
     );
 }
 
+/** Stack config values for setLocalConfig: a string; a list (set item by item by path); null removes the key. */
+export type LocalConfigValue = string | string[] | null | undefined;
+
+/** Pulumi.dev.yaml's PostgreSQL server keys removed, SQLite chosen: the dev stack on its data volume alone. */
+export const SQLITE: Record<string, LocalConfigValue> = {
+    databaseEngine: "sqlite",
+    databaseHost: null,
+    databaseName: null,
+    databaseUser: null,
+    databaseExistingSecret: null,
+};
+
+/** Pulumi.dev.yaml's ingress keys removed (the local cluster has no ingress controller). */
+export const NO_INGRESS: Record<string, LocalConfigValue> = {
+    ingressHost: null,
+    ingressClassName: null,
+    ingressTlsSecret: null,
+    ingressClusterIssuer: null,
+};
+
+/**
+ * The stack most node specs deploy: Pulumi.dev.yaml's on SQLite, in a namespace of the spec's own
+ * on the cluster's default storage class, running `imageRef`, with the engine's schedule suspended
+ * (the spec starts its runs) and one route active. Keys given after it in setLocalConfig win.
+ */
+export function sqliteDevStack(namespace: string, imageRef: string, route = "myfirstroute"): Record<string, LocalConfigValue> {
+    return { namespace, imageRef, ...SQLITE, storageClass: null, engineSuspend: "true", botsActivateRoutes: [route] };
+}
+
 /**
  * The stack config every stack on the local cluster shares, written once for the e2e specs and the
- * node bench: the cluster's kubeconfig and context, plus the plain keys given (undefined: left as
- * the stack file has it). `imageRef` alone also selects existing mode.
+ * node benches: the cluster's kubeconfig and context, plus the keys given. A key's value is a
+ * string, a list (botsActivateRoutes: set item by item by path, as `pulumi config set --path` does),
+ * null (removed) or undefined (left as the stack file has it); `imageRef` alone also selects
+ * existing mode. `secrets` are set as Pulumi secrets, by path (botsChannelCredentials.<channel>.password).
  */
-export async function setLocalConfig(stack: Stack, env: Record<string, string>, keys: Record<string, string | undefined> = {}): Promise<void> {
-    const values: Record<string, string | undefined> = {
+export async function setLocalConfig(
+    stack: Stack,
+    env: Record<string, string>,
+    keys: Record<string, LocalConfigValue> = {},
+    secrets: Record<string, string> = {},
+): Promise<void> {
+    const values: Record<string, LocalConfigValue> = {
         kubeContext: env.BOTS_KUBE_CONTEXT,
         kubeconfig: env.BOTS_KUBECONFIG,
         ...(keys.imageRef ? { imageMode: "existing" } : {}),
         ...keys,
     };
-    await stack.setAllConfig(
-        Object.fromEntries(
-            Object.entries(values)
-                .filter((e): e is [string, string] => e[1] !== undefined)
-                .map(([k, v]) => [`${PROJECT}:${k}`, { value: v }]),
-        ),
-    );
+    const entries = Object.entries(values);
+    const plain = entries.filter((e): e is [string, string] => typeof e[1] === "string");
+    await stack.setAllConfig(Object.fromEntries(plain.map(([k, v]) => [`${PROJECT}:${k}`, { value: v }])));
+    const byPath: Record<string, { value: string; secret?: boolean }> = {};
+    for (const [k, list] of entries.filter((e): e is [string, string[]] => Array.isArray(e[1]))) {
+        list.forEach((v, i) => (byPath[`${PROJECT}:${k}[${i}]`] = { value: v }));
+    }
+    for (const [k, v] of Object.entries(secrets)) {
+        byPath[`${PROJECT}:${k}`] = { value: v, secret: true };
+    }
+    if (Object.keys(byPath).length > 0) {
+        await stack.setAllConfig(byPath, true);
+    }
+    const removed = entries.filter((e) => e[1] === null).map(([k]) => `${PROJECT}:${k}`);
+    if (removed.length > 0) {
+        await stack.removeAllConfig(removed);
+    }
+}
+
+/** BOTS_E2E_IMAGE: the Docker image the tier deploys (test/e2e/run.sh builds it). */
+export function e2eImage(): string {
+    const image = process.env.BOTS_E2E_IMAGE;
+    if (!image) {
+        throw new Error("BOTS_E2E_IMAGE names the Docker image to deploy (test/e2e/run.sh builds it)");
+    }
+    return image;
+}
+
+/** Deletes the namespaces that exist, waiting until they are gone (a leftover of an interrupted run would make the creates conflict). */
+export function deleteNamespaces(env: Record<string, string>, namespaces: string[]): void {
+    const left = namespaces.filter((ns) => kubectlTry(env, ["get", "namespace", ns]).ok);
+    if (left.length > 0) {
+        kubectl(env, ["delete", "namespace", ...left, "--wait=true", "--timeout=300s"]);
+    }
+}
+
+/** What a spec on the real node starts from (e2eBefore). */
+export interface E2eBase {
+    /** The environment of hack/tools/env.sh. */
+    env: Record<string, string>;
+    /** BOTS_E2E_IMAGE loaded into the real node: its digest reference. */
+    image: string;
+    /** A scratch project and a file:// backend of the spec's own. */
+    ws: E2eWorkspace;
+}
+
+export interface E2eBeforeOptions {
+    /** Namespaces an interrupted earlier run may have left: deleted first. */
+    namespaces?: string[];
+    /** Free PersistentVolumes to keep (hack/cluster/storage.sh BOTS_PV_POOL; its default when unset). */
+    pvPool?: number;
+}
+
+/**
+ * The start of every spec on the real node, written once: the tool environment, the cluster up
+ * and its real node Ready, free PersistentVolumes (hack/cluster/storage.sh), the spec's leftover
+ * namespaces deleted, a scratch workspace, and the image loaded into the node: `image` (a local
+ * image reference), by default BOTS_E2E_IMAGE; none with `image: false` (a spec that builds images
+ * of its own later).
+ */
+export function e2eBefore(opts?: E2eBeforeOptions & { image?: string }): E2eBase;
+export function e2eBefore(opts: E2eBeforeOptions & { image: false }): Omit<E2eBase, "image">;
+export function e2eBefore(opts: E2eBeforeOptions & { image?: string | false } = {}): E2eBase | Omit<E2eBase, "image"> {
+    const env = toolEnv();
+    const ready = kubectlTry(env, ["get", "--raw", "/readyz"]);
+    if (!ready.ok) {
+        throw new Error(`the local cluster is not up (npm run cluster:up): ${ready.err}`);
+    }
+    const node = kubectlTry(env, ["get", "node", REAL_NODE, "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
+    if (!node.ok || node.out !== "True") {
+        throw new Error(`the e2e tier needs the real node ${REAL_NODE} Ready (BOTS_NODE=real npm run cluster:up): ${node.err}`);
+    }
+    sh(env, "bash", ["hack/cluster/storage.sh"], opts.pvPool ? { BOTS_PV_POOL: String(opts.pvPool) } : {});
+    deleteNamespaces(env, opts.namespaces ?? []);
+    const image = opts.image === false ? undefined : loadImage(env, opts.image ?? e2eImage());
+    const ws = e2eWorkspace(env);
+    return image === undefined ? { env, ws } : { env, image, ws };
+}
+
+/**
+ * The end of every spec on the real node, unless E2E_KEEP is set: its namespaces and workspace go,
+ * and each of `stops` runs (the spec's own servers); a stop that fails is reported, not thrown.
+ */
+export function e2eAfter(env: Record<string, string> | undefined, ws: E2eWorkspace | undefined, namespaces: string[], ...stops: (() => unknown)[]): void {
+    if (process.env.E2E_KEEP || !env) {
+        return;
+    }
+    if (namespaces.length > 0) {
+        kubectlTry(env, ["delete", "namespace", ...namespaces, "--wait=false"]);
+    }
+    for (const stop of stops) {
+        try {
+            stop();
+        } catch (e) {
+            process.stderr.write(`      (cleanup: ${(e as Error).message.split("\n")[0]})\n`);
+        }
+    }
+    ws?.cleanup();
 }
 
 /**

@@ -8,7 +8,7 @@ import * as path from "path";
 import {
     EXPECTED_TABLES, IMAGE, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage, exec, httpGet,
     installX12Route, logs, makeConfigDir, makeVolume, onCleanup, pg, psql, requireShared, runArgs, startDetached,
-    stopWithin, waitHttp, serverDbEnv,
+    specDatabase, stopWithin, waitHttp,
 } from "./support";
 
 const PORTS = { web: 18091, jobqueue: 28192, engine: 28191 };
@@ -20,16 +20,15 @@ describe("PostgreSQL: init-db, readiness, engine", function () {
     const dbname = "bots_image_test";
     let volume: string;
     let etc: string;
-    const dbEnv = (over: Record<string, string> = {}) =>
-        serverDbEnv("postgresql", dbname, {
-            BOTSENV, DB_CONNECT_TIMEOUT: "3", SUPERUSER_USERNAME: "admin", SUPERUSER_PASSWORD: "pg-first-pw", TIME_ZONE: "Europe/Amsterdam", ...over,
-        });
+    let db: Record<string, string>;
+    const dbEnv = (over: Record<string, string> = {}) => ({
+        ...db, BOTSENV, DB_CONNECT_TIMEOUT: "3", SUPERUSER_USERNAME: "admin", SUPERUSER_PASSWORD: "pg-first-pw", TIME_ZONE: "Europe/Amsterdam", ...over,
+    });
 
     before(function () {
         requireShared(this);
         ensureImage();
-        pg("start");
-        pg("createdb", dbname);
+        db = specDatabase("postgresql", dbname);
         volume = makeVolume("pg");
         etc = makeConfigDir(PORTS);
     });

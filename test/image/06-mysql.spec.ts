@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import {
     EXPECTED_TABLES, IMAGE, cleanupAll, csvOutbox, docker, dropX12Order, ensureImage, exec, httpGet,
-    installX12Route, logs, makeConfigDir, makeVolume, my, requireShared, runArgs, startDetached, stopWithin, waitHttp, serverDbEnv,
+    installX12Route, logs, makeConfigDir, makeVolume, my, requireShared, runArgs, specDatabase, startDetached, stopWithin, waitHttp,
 } from "./support";
 
 const PORTS = { web: 18101, jobqueue: 28202, engine: 28201 };
@@ -18,14 +18,13 @@ describe("MySQL (MariaDB): init-db, readiness, engine", function () {
     const dbname = "bots_image_test";
     let volume: string;
     let etc: string;
-    const dbEnv = (over: Record<string, string> = {}) =>
-        serverDbEnv("mysql", dbname, { BOTSENV, DB_CONNECT_TIMEOUT: "3", SUPERUSER_USERNAME: "admin", SUPERUSER_PASSWORD: "my-first-pw", ...over });
+    let db: Record<string, string>;
+    const dbEnv = (over: Record<string, string> = {}) => ({ ...db, BOTSENV, DB_CONNECT_TIMEOUT: "3", SUPERUSER_USERNAME: "admin", SUPERUSER_PASSWORD: "my-first-pw", ...over });
 
     before(function () {
         requireShared(this);
         ensureImage();
-        my("start");
-        my("createdb", dbname);
+        db = specDatabase("mysql", dbname);
         volume = makeVolume("mysql");
         etc = makeConfigDir(PORTS);
     });

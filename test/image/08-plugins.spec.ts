@@ -8,7 +8,7 @@ import * as path from "path";
 import {
     FIXTURES, IMAGE as PROGRAM_IMAGE, IMAGE_NO_PLUGINS, IMAGE_PLUGINS as IMAGE, IMAGE_SWAPPED_PLUGIN, PLUGINS, PLUGINS_ROOT, PROGRAM_PLUGIN,
     SWAPPED_PLUGIN, chownR, cleanupAll, docker, ensureImage, ensureNoPluginsImage, ensurePluginsImage, ensureSwappedPluginImage, envDir,
-    makeConfigDir, makeVolume, must, onCleanup, pg, requireShared, runArgs, serverDbEnv,
+    makeConfigDir, makeVolume, must, onCleanup, pg, requireShared, runArgs, specDatabase,
 } from "./support";
 import { engineReport } from "../support/engine-report";
 
@@ -95,8 +95,7 @@ for (const dbKind of ["sqlite", "postgresql"] as const) {
                         SUPERUSER_USERNAME: "admin", SUPERUSER_PASSWORD: "plugin-test-pw",
                     };
                     if (dbKind === "postgresql") {
-                        pg("createdb", dbname);
-                        Object.assign(env, serverDbEnv("postgresql", dbname));
+                        Object.assign(env, specDatabase("postgresql", dbname));
                     }
                 });
 

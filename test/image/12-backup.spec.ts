@@ -9,8 +9,8 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    BASE_IMAGE, BOTS_TREE, IMAGE, cleanupAll, docker, dropX12Order, ensureImage, envDir, installX12Route, makeConfigDir, makeVolume, must, my, pg,
-    requireShared, run, runArgs, serverDbEnv, x12Inbox,
+    BASE_IMAGE, BOTS_TREE, IMAGE, cleanupAll, docker, dropX12Order, ensureImage, envDir, installX12Route, makeConfigDir, makeVolume, must,
+    requireShared, run, runArgs, specDatabase, x12Inbox,
 } from "./support";
 
 const PORTS = { web: 18095, jobqueue: 28196, engine: 28195 };
@@ -59,14 +59,7 @@ describe("backup and restore (bots-backup)", function () {
         const target = makeVolume(`backup-target-${engine}`);
         const etc = makeConfigDir(PORTS);
         const dbname = `bots_backup_${engine}`;
-        if (engine === "postgresql") {
-            pg("start");
-            pg("createdb", dbname);
-        } else if (engine === "mysql") {
-            my("start");
-            my("createdb", dbname);
-        }
-        const dbEnv = engine === "sqlite" ? { BOTS_DB_ENGINE: "sqlite", DB_NAME: `botsdb-${botsenv}` } : serverDbEnv(engine, dbname);
+        const dbEnv = specDatabase(engine, engine === "sqlite" ? `botsdb-${botsenv}` : dbname);
         const env = (over: Record<string, string> = {}) => ({
             BOTSENV: botsenv, ...dbEnv, SUPERUSER_USERNAME: "admin", SUPERUSER_PASSWORD: "backup-test-pw",
             BACKUP_STACK: stack, BACKUP_TARGET: "claim", BACKUP_IMAGE: `registry.example.com/bots@sha256:${"a".repeat(64)}`,

@@ -11,15 +11,8 @@
 # Env: TEST_COUNTS_FILE (passed through to the counting reporter), BOTS_TOOLS_CACHE,
 #      BOTS_TEST_BASE_IMAGE (skip the debootstrap base and use this image), MOCHA_GREP.
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "${here}/../.." && pwd)"
-cd "$root"
-
-start=$(date +%s)
-# shellcheck source=hack/tools/node.sh
-source hack/tools/node.sh
-bots_node_ensure
-bash scripts/bootstrap.sh
+# shellcheck source=test/support/container-tier.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/container-tier.sh"
 bash hack/docker/setup-engine.sh
 # shellcheck source=hack/docker/lint-tools.sh
 source hack/docker/lint-tools.sh
@@ -33,13 +26,10 @@ fi
 # shellcheck source=hack/docker/buildkit.sh
 source hack/docker/buildkit.sh
 prepare_local_base "$BOTS_TEST_BASE_IMAGE"
-echo "image tier: setup took $(( $(date +%s) - start ))s"
+echo "image tier: setup took $(tier_elapsed)s"
 
-export TEST_TIER=image
+tier_mocha_env image
 export LINT_BIN
-export TS_NODE_PROJECT="${here}/tsconfig.json"
-export TS_NODE_TRANSPILE_ONLY=true
-[[ -n "${TEST_COUNTS_FILE:-}" ]] && export TEST_COUNTS_FILE
 grep_args=()
 [[ -n "${MOCHA_GREP:-}" ]] && grep_args=(--grep "$MOCHA_GREP")
 set +e
@@ -48,5 +38,5 @@ rc=$?
 set -e
 bash test/support/pg-server.sh stop || true
 bash test/image/mysql-server.sh stop || true
-echo "image tier: wall time $(( $(date +%s) - start ))s"
+echo "image tier: wall time $(tier_elapsed)s"
 exit "$rc"

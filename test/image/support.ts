@@ -365,6 +365,27 @@ export function my(...args: string[]): string {
     return must(run("bash", [path.join(ROOT, "test", "image", "mysql-server.sh"), ...args], { env: { ...process.env, BOTS_TEST_MYSQL_PORT: MYSQL_PORT } }), `mysql-server ${args.join(" ")}`).stdout;
 }
 
+/** The tier's server for a server engine: test/support/pg-server.sh or test/image/mysql-server.sh. */
+export function dbServer(engine: "postgresql" | "mysql"): (...args: string[]) => string {
+    return engine === "postgresql" ? pg : my;
+}
+
+/**
+ * A database of a spec's own, the scaffold every database spec and the backup bench share: on
+ * PostgreSQL or MariaDB the tier's server started (nothing to do when it runs) and `name` created
+ * (dropped first); on SQLite `name` is the file botssys/sqlitedb/<name> on the spec's volume. Returns
+ * the container environment that points Bots at it; `over` adds to it.
+ */
+export function specDatabase(engine: "sqlite" | "postgresql" | "mysql", name: string, over: Record<string, string> = {}): Record<string, string> {
+    if (engine === "sqlite") {
+        return { BOTS_DB_ENGINE: "sqlite", DB_NAME: name, ...over };
+    }
+    const server = dbServer(engine);
+    server("start");
+    server("createdb", name);
+    return serverDbEnv(engine, name, over);
+}
+
 /** The container environment that points Bots at database `name` on the tier's PostgreSQL or MariaDB server. */
 export function serverDbEnv(engine: "postgresql" | "mysql", name: string, over: Record<string, string> = {}): Record<string, string> {
     return {
