@@ -68,10 +68,13 @@ describe("e2e: backups to S3 and a restore from nothing, on a real node", functi
     const s3Server = (cmd: string) => sh(env, "bash", ["test/support/s3-server.sh", cmd], S3);
     const k = (args: string[], input?: string) => kubectl(env, ["-n", NAMESPACE, ...args], input);
 
-    // backupSchedule: every minute for the first deploy's scheduled backup; the stack deployed
-    // again after the loss gets one that does not fire during the drill, or its own (empty)
-    // backup could become `latest` before the restore.
-    async function deploy(backupSchedule = "* * * * *"): Promise<void> {
+    // A schedule that does not fire during the spec: for the engine run that must not meet a
+    // backup (a backup going on rightly makes it skip), and for the stack deployed again after the
+    // loss, whose own (empty) backup would otherwise become `latest` before the restore.
+    const NOT_DURING_THE_SPEC = "0 0 1 1 *";
+
+    /** `up` with backups on the given schedule; its time in timings[timing]. */
+    async function deploy(backupSchedule: string, timing: string): Promise<void> {
         stack = await selectStack(ws, STACK);
         await setLocalConfig(stack, env, {
             namespace: NAMESPACE,
@@ -91,7 +94,7 @@ describe("e2e: backups to S3 and a restore from nothing, on a real node", functi
         const t0 = Date.now();
         const res = await stack.up({ onOutput: log });
         assert.strictEqual(res.summary.result, "succeeded");
-        timings.up = (Date.now() - t0) / 1000;
+        timings[timing] = (Date.now() - t0) / 1000;
     }
 
     const webPod = (): string =>
@@ -143,9 +146,11 @@ describe("e2e: backups to S3 and a restore from nothing, on a real node", functi
     let scheduled: string;
 
     it("deploys with backups on, translates the plugin's EDI files, and the scheduled backup lands in the bucket", async function () {
-        await deploy();
+        await deploy(NOT_DURING_THE_SPEC, "up");
         firstRun = await engineRun("e2e-engine-1");
         assert.strictEqual(firstRun.received, 3);
+        // Then every minute, for a scheduled backup of what the run received.
+        await deploy("* * * * *", "upScheduleChange");
         const t0 = Date.now();
         await waitFor("a scheduled backup Job completed", () => {
             const jobs = getJson(env, ["-n", NAMESPACE, "get", "jobs", "-l", "app.kubernetes.io/component=backup"]).items;
@@ -199,7 +204,7 @@ describe("e2e: backups to S3 and a restore from nothing, on a real node", functi
         kubectl(env, ["delete", "namespace", NAMESPACE, "--wait=true", "--timeout=300s"]);
         const rm = spawnSync("pulumi", ["stack", "rm", "--force", "--yes", "-s", STACK], { cwd: ws.workDir, env: { ...env, ...ws.envVars }, encoding: "utf8" });
         assert.strictEqual(rm.status, 0, rm.stderr);
-        await deploy("0 0 1 1 *");
+        await deploy(NOT_DURING_THE_SPEC, "upAfterLoss");
         const empty = state();
         assert.strictEqual(empty.tables.ta.length, 0, "the new stack starts with an empty database");
 
