@@ -101,6 +101,15 @@ describe("e2e: backups to S3 and a restore from nothing, on a real node", functi
         getJson(env, ["-n", NAMESPACE, "get", "pods", "-l", "app.kubernetes.io/component=web"]).items.find(
             (p: Json) => !p.metadata.deletionTimestamp && p.status.phase === "Running",
         ).metadata.name;
+    /** Waits until a restore's writers are started again: a web pod runs (webPod throws until then). */
+    const webPodBack = () =>
+        waitFor("the web pod is back", () => {
+            try {
+                return webPod() !== undefined;
+            } catch {
+                return false;
+            }
+        }, 300_000, 2000);
     const inPod = (code: string, input?: string) => k(["exec", "-i", webPod(), "--", "bots-entrypoint", "shell", "python3", "-c", code], input);
     const state = () => JSON.parse(inPod(STATE_PY).trim().split("\n").at(-1)!);
 
@@ -214,13 +223,7 @@ describe("e2e: backups to S3 and a restore from nothing, on a real node", functi
         process.stdout.write(restored.out.split("\n").filter((l) => /^(backup|bots-backup): /.test(l)).map((l) => `      | ${l}\n`).join(""));
         assert.strictEqual(restored.code, 0, restored.out);
         assert.match(restored.out, new RegExp(`backup ${takenId} verifies`), "latest is the backup taken before the loss");
-        await waitFor("the web pod is back", () => {
-            try {
-                return webPod() !== undefined;
-            } catch {
-                return false;
-            }
-        }, 300_000, 2000);
+        await webPodBack();
         const back = state();
         assert.deepStrictEqual(Object.keys(back.tables), Object.keys(lost.tables));
         for (const t of Object.keys(lost.tables)) {
@@ -262,13 +265,7 @@ describe("e2e: backups to S3 and a restore from nothing, on a real node", functi
         assert.strictEqual((await stack.up({ onOutput: log })).summary.result, "succeeded");
         const restored = backupCommand(["restore", "--stack", STACK, "--id", preId]);
         assert.strictEqual(restored.code, 0, restored.out);
-        await waitFor("the web pod is back", () => {
-            try {
-                return webPod() !== undefined;
-            } catch {
-                return false;
-            }
-        }, 300_000, 2000);
+        await webPodBack();
         timings.rollbackDrill = (Date.now() - t0) / 1000;
         assert.strictEqual(inPod(TABLES_PY).trim().split("\n").at(-1), olderTables, "the older schema, exactly");
         const back = state();
