@@ -6,7 +6,8 @@
 # (hack/tools/node.sh, scripts/bootstrap.sh), and notes the start time. Then:
 #   tier_mocha_env TIER   right before mocha: TEST_TIER, ts-node on test/image/tsconfig.json in
 #                         transpile-only mode (the specs of both tiers use test/image/support.ts),
-#                         TEST_COUNTS_FILE for the counting reporter when set. Not earlier: the
+#                         TEST_COUNTS_FILE for the counting reporter when set (TEST_FAILURES_FILE
+#                         passes through the environment as exported). Not earlier: the
 #                         image builds of the setup run ts-node on the program's own tsconfig.
 #   tier_elapsed          seconds since this file was sourced.
 
