@@ -13,6 +13,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { stringify, parse } from "yaml";
+import { UsageError, parseCommandLine } from "./cli-args";
 
 export interface ConvertOptions {
     /** The fork's path of the Bots environment; default: defaults.base_file_path. */
@@ -131,17 +132,24 @@ export function convertForkExchange(yamlText: string, opts: ConvertOptions = {})
     return { rules, notes, problems };
 }
 
+const USAGE = "usage: npm run convert:fork-exchange -- FORK_CONFIG.yaml [--env-dir PATH] [--schedule CRON]\n";
+
 function main(argv: string[]): number {
-    const file = argv.find((a, i) => !a.startsWith("--") && !["--env-dir", "--schedule"].includes(argv[i - 1]));
-    if (!file) {
-        process.stderr.write("usage: npm run convert:fork-exchange -- FORK_CONFIG.yaml [--env-dir PATH] [--schedule CRON]\n");
-        return 2;
+    let file: string;
+    let opts: { "env-dir"?: string; schedule?: string };
+    try {
+        if (!argv[0] || argv[0].startsWith("-")) {
+            throw new UsageError("the fork's mover config file comes first");
+        }
+        ({ command: file, values: opts } = parseCommandLine(argv, { "env-dir": "string", schedule: "string" }));
+    } catch (e) {
+        if (!(e instanceof UsageError)) {
+            throw e;
+        }
+        process.stderr.write(`convert:fork-exchange: ${e.message}\n${USAGE}`);
+        return 64;
     }
-    const opt = (name: string) => {
-        const i = argv.indexOf(name);
-        return i >= 0 ? argv[i + 1] : undefined;
-    };
-    const result = convertForkExchange(fs.readFileSync(file, "utf8"), { envDir: opt("--env-dir"), schedule: opt("--schedule") });
+    const result = convertForkExchange(fs.readFileSync(file, "utf8"), { envDir: opts["env-dir"], schedule: opts.schedule });
     result.notes.forEach((n) => process.stderr.write(`note: ${n}\n`));
     result.problems.forEach((p) => process.stderr.write(`cannot convert: ${p}\n`));
     process.stdout.write(stringify({ config: { "bots-edi-deploy:fileExchangeRules": result.rules } }));

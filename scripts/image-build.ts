@@ -16,6 +16,7 @@ import * as os from "os";
 import * as path from "path";
 import { buildSpec, buildxArgs } from "../components/image/build-spec";
 import { BuildInputError } from "../components/image/plugin-checks";
+import { UsageError, parseOptions } from "./cli-args";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -32,33 +33,39 @@ interface Options {
     push: boolean;
 }
 
+const USAGE =
+    "allowed: --bots-source DIR, --plugin DIR (repeatable), --platform P, --tag T, --bots-version V, --base-image IMG, --target T, --no-cache, --docker-context DIR, --push";
+
 function parse(argv: string[]): Options {
-    const o: Options = { plugins: [], tag: "bots-edi:local", noCache: false, push: false };
-    for (let i = 0; i < argv.length; i++) {
-        const flag = argv[i];
-        const value = (): string => {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) {
-                throw new BuildInputError(`${flag} needs a value`);
-            }
-            return v;
-        };
-        switch (flag) {
-            case "--bots-source": o.botsSource = value(); break;
-            case "--plugin": o.plugins.push(value()); break;
-            case "--platform": o.platform = value(); break;
-            case "--tag": o.tag = value(); break;
-            case "--bots-version": o.botsVersion = value(); break;
-            case "--base-image": o.baseImage = value(); break;
-            case "--target": o.target = value(); break;
-            case "--no-cache": o.noCache = true; break;
-            case "--docker-context": o.dockerContext = value(); break;
-            case "--push": o.push = true; break;
-            default:
-                throw new BuildInputError(`unknown argument ${flag} (allowed: --bots-source DIR, --plugin DIR (repeatable), --platform P, --tag T, --bots-version V, --base-image IMG, --target T, --no-cache, --docker-context DIR, --push)`);
-        }
+    let v;
+    try {
+        v = parseOptions(argv, {
+            "bots-source": "string",
+            plugin: "strings",
+            platform: "string",
+            tag: "string",
+            "bots-version": "string",
+            "base-image": "string",
+            target: "string",
+            "no-cache": "boolean",
+            "docker-context": "string",
+            push: "boolean",
+        });
+    } catch (e) {
+        throw e instanceof UsageError ? new BuildInputError(`${e.message} (${USAGE})`) : e;
     }
-    return o;
+    return {
+        botsSource: v["bots-source"],
+        plugins: v.plugin ?? [],
+        platform: v.platform,
+        tag: v.tag ?? "bots-edi:local",
+        botsVersion: v["bots-version"],
+        baseImage: v["base-image"],
+        target: v.target,
+        noCache: v["no-cache"] ?? false,
+        dockerContext: v["docker-context"],
+        push: v.push ?? false,
+    };
 }
 
 function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { code: number; out: string } {

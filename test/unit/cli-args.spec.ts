@@ -1,9 +1,10 @@
-// The command lines of `npm run backup` and `npm run migrate:fork` (util.parseArgs through
-// scripts/cli-args.ts): what they accept, and the usage refusals (exit 64) an operator reads.
+// The command lines of `npm run backup`, `npm run migrate:fork`, `npm run image:build` and
+// `npm run convert:fork-exchange` (util.parseArgs through scripts/cli-args.ts): what they accept,
+// and the usage refusals (exit 64) an operator reads.
 import { strict as assert } from "assert";
 import { spawn } from "child_process";
 import * as path from "path";
-import { UsageError } from "../../scripts/cli-args";
+import { UsageError, parseOptions } from "../../scripts/cli-args";
 import { parseOptions as backupOptions } from "../../scripts/backup/options";
 import { parseOptions as forkOptions } from "../../scripts/migrate-fork/options";
 
@@ -66,20 +67,45 @@ describe("operator script command lines (util.parseArgs)", function () {
         refused(() => forkOptions(["plan", ...TARGET, "--wait-engine", "-1"]), "--wait-engine must be a whole number of seconds");
     });
 
+    it("options without a command: repeatable options collect in order, flags, and the same refusals", function () {
+        const kinds = { plugin: "strings", tag: "string", push: "boolean" } as const;
+        assert.deepStrictEqual(parseOptions(["--plugin", "a", "--tag=t:1", "--plugin=b", "--push"], kinds), { plugin: ["a", "b"], tag: "t:1", push: true });
+        assert.deepStrictEqual(parseOptions([], kinds), {});
+        refused(() => parseOptions(["stray"], kinds), "unknown option stray");
+        refused(() => parseOptions(["--plugin", "a", "--plugin"], kinds), "--plugin needs a value");
+        refused(() => parseOptions(["--plugin", "--push"], kinds), "--plugin needs a value");
+        refused(() => parseOptions(["--push=no"], kinds), "unknown option --push=no");
+        refused(() => parseOptions(["--bogus"], kinds), "unknown option --bogus");
+    });
+
     it("the scripts print the refusal with their usage and exit 64, before touching a cluster", async function () {
         this.timeout(60_000);
-        // Both at once: each is a ts-node start.
+        // All at once: each is a ts-node start.
         const run = (script: string, args: string[]) =>
             new Promise<{ code: number | null; stderr: string }>((resolve) => {
-                const child = spawn("bash", [path.join(ROOT, "scripts", script), ...args], { stdio: ["ignore", "ignore", "pipe"] });
+                const file = path.join(ROOT, "scripts", script);
+                const [cmd, pre] = script.endsWith(".ts") ? [path.join(ROOT, "node_modules", ".bin", "ts-node"), ["--transpile-only"]] : ["bash", []];
+                const child = spawn(cmd, [...pre, file, ...args], { stdio: ["ignore", "ignore", "pipe"] });
                 let stderr = "";
                 child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
                 child.on("close", (code) => resolve({ code, stderr }));
             });
-        const [backup, fork] = await Promise.all([run("backup.sh", ["list", "--stack", "dev", "--bogus"]), run("migrate-fork.sh", ["plan", "--kubeconfig"])]);
+        const [backup, fork, build, convert] = await Promise.all([
+            run("backup.sh", ["list", "--stack", "dev", "--bogus"]),
+            run("migrate-fork.sh", ["plan", "--kubeconfig"]),
+            run("image-build.sh", ["--plugin", "p", "--bogus"]),
+            run("fork-exchange-config.ts", ["--schedule", "*/5 * * * *"]),
+        ]);
         assert.strictEqual(backup.code, 64, backup.stderr);
         assert.strictEqual(backup.stderr, "backup: unknown option --bogus\nusage: npm run backup -- list|run|restore --stack S [--id latest|ID] [--from-stack OTHER]\n");
         assert.strictEqual(fork.code, 64, fork.stderr);
         assert.strictEqual(fork.stderr, "migrate-fork: usage: --kubeconfig needs a value\n");
+        assert.strictEqual(build.code, 64, build.stderr);
+        assert.match(build.stderr, /^image:build: unknown option --bogus \(allowed: --bots-source DIR, --plugin DIR \(repeatable\),/);
+        assert.strictEqual(convert.code, 64, convert.stderr);
+        assert.strictEqual(
+            convert.stderr,
+            "convert:fork-exchange: the fork's mover config file comes first\nusage: npm run convert:fork-exchange -- FORK_CONFIG.yaml [--env-dir PATH] [--schedule CRON]\n",
+        );
     });
 });
