@@ -36,7 +36,7 @@ describe("e2e: the file exchange on a real node (S3 in, Bots translates, S3 out)
         const out = sh(env, "bash", ["test/support/s3-server.sh", ...args], s3Env);
         return Object.fromEntries(out.split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
     };
-    /** The image's boto3 (test/image/fixtures/s3_tool.py) from the machine's side, over the node link. */
+    /** The image's S3 client (test/image/fixtures/s3_tool.py) from the machine's side, over the node link. */
     const s3tool = (...args: string[]): string => {
         const r = spawnSync(
             "docker",

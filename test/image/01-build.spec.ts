@@ -23,6 +23,8 @@ const VERSIONS = [
     "python3 -c 'import sys, django, importlib.metadata as m; print(\"PY\", sys.version.split()[0]); print(\"DJANGO\", django.get_version()); " +
         "print(\"BOTS\", m.version(\"bots-ediint\")); print(\"VENV\", sys.prefix)'",
     "if /opt/venv/bin/python3 -m pip --version >/dev/null 2>&1 || ls /opt/venv/bin | grep -q '^pip'; then echo PIP:present; fi",
+    // One S3 client for the backups and the file exchange: MinIO's, not also the AWS SDK.
+    "python3 -c 'import importlib.util as u; print(\"S3\", *[n for n in (\"minio\", \"boto3\", \"botocore\") if u.find_spec(n)])'",
     "command -v bots-webserver bots-engine bots-jobqueueserver bots-dirmonitor bots-healthcheck bots-init-db",
 ].join("\n");
 
@@ -62,6 +64,7 @@ describe("image build: Bots 4 from a source tree, with plugins (docker/Dockerfil
         assert.match(out, /^BOTS 4\.0\.0$/m);
         assert.match(out, /^VENV \/opt\/venv$/m);
         assert.match(out, /psycopg, genshi, paramiko, pdfminer, xlrd, bots\.healthcheck/);
+        assert.match(out, /^S3 minio$/m);
         assert.equal(out.match(/^\/opt\/venv\/bin\/bots-/gm)?.length, 5);
         assert.match(out, /^\/opt\/bots\/bin\/bots-engine$/m, "bots-engine without empty arguments comes first on PATH");
     });
@@ -86,6 +89,7 @@ describe("image build: Bots 3.3.1 from PyPI (end-of-life fallback)", function ()
         assert.match(out, /^DJANGO 2\.2\.28$/m);
         assert.match(out, /^BOTS 3\.3\.1$/m);
         assert.match(out, /psycopg2/);
+        assert.match(out, /^S3 minio$/m);
         assert.equal(config(IMAGE_331).Labels["io.github.bots-edi-deploy.bots.version"], "3.3.1");
     });
 });

@@ -6,6 +6,8 @@ import os
 import shutil
 from dataclasses import dataclass
 
+from ..s3 import minio_client
+
 
 class StoreError(RuntimeError):
     pass
@@ -77,28 +79,10 @@ class S3Store:
         secret_key: str,
         stack: str,
     ) -> None:
-        import urllib.parse
-
-        import urllib3
-        from minio import Minio
-
-        url = urllib.parse.urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
         self.bucket = bucket
         self.base = "/".join(p for p in (prefix.strip("/"), stack) if p) + "/"
         self.where = f"s3://{bucket}/{self.base}"
-        # A down server fails the run within a minute, not after the default's long retries.
-        http = urllib3.PoolManager(
-            timeout=urllib3.Timeout(connect=10, read=120),
-            retries=urllib3.Retry(total=3, backoff_factor=1, status_forcelist=[500, 502, 503, 504]),
-        )
-        self.client = Minio(
-            url.netloc,
-            access_key=access_key,
-            secret_key=secret_key,
-            secure=url.scheme == "https",
-            region=region,
-            http_client=http,
-        )
+        self.client = minio_client(endpoint, access_key, secret_key, region)
 
     def _call(self, what: str, func, *args, **kwargs):
         from minio.error import MinioException
