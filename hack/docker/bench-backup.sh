@@ -11,14 +11,9 @@ root="$(cd "${here}/../.." && pwd)"
 cd "$root"
 
 bash hack/docker/setup-engine.sh >/dev/null
-arch="$(dpkg --print-architecture)"
-base="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-${arch}}"
-if ! docker image inspect "$base" >/dev/null 2>&1; then
-    BOTS_BASE_IMAGE_TAG="$base" bash hack/docker/build-base-image.sh "$arch" >/dev/null
-fi
 # shellcheck source=hack/docker/buildkit.sh
 source hack/docker/buildkit.sh
-prepare_local_base "$base" >/dev/null
+use_local_base
 # PostgreSQL's server binaries for the second run (one line: what pg-server.sh needs).
 if [[ " ${BOTS_BENCH_ENGINES:-sqlite postgresql} " == *" postgresql "* ]] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null

@@ -63,18 +63,11 @@ esac
 
 bash hack/docker/setup-engine.sh >/dev/null
 arch="$(dpkg --print-architecture)"
-base="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-${arch}}"
-local_base="$base"  # its size: push_base_image below may give a ref Docker has no tag of
-if ! docker image inspect "$base" >/dev/null 2>&1; then
-    BOTS_BASE_IMAGE_TAG="$base" bash hack/docker/build-base-image.sh "$arch" >/dev/null
-fi
-if ! docker buildx version >/dev/null 2>&1; then
-    # shellcheck source=hack/docker/buildkit.sh
-    source hack/docker/buildkit.sh
-    ensure_buildkit >/dev/null
-    base="$(push_base_image "$base")"
-    export BOTS_BUILDX="$BUILDX" BOTS_BUILDX_BUILDER=bots-remote BUILDX_CONFIG
-fi
+# shellcheck source=hack/docker/buildkit.sh
+source hack/docker/buildkit.sh
+use_local_base
+base="$BOTS_BASE_IMAGE"
+local_base="$LOCAL_BASE_IMAGE"  # its size: BOTS_BASE_IMAGE may be a registry ref Docker has no tag of
 
 shared="$(cd "${root}/.." && pwd)/shared/upstream"
 source_tree="${BOTS_BENCH_SOURCE:-${shared}/bots}"

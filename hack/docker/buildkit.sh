@@ -12,6 +12,10 @@
 #   prepare_local_base IMG for scripts/image-build.sh from a base only the local engine has:
 #                          exports BOTS_BASE_IMAGE (IMG itself with docker buildx, else IMG pushed
 #                          to the local registry, where BuildKit can read it) and the builder.
+#   use_local_base         the local debootstrap base ($BOTS_TEST_BASE_IMAGE, default
+#                          bots-local/debian:bookworm-slim-<host arch>), built by
+#                          build-base-image.sh when the engine lacks it, then prepare_local_base.
+#                          Sets LOCAL_BASE_IMAGE (the engine's own name of it). Progress on stderr.
 #
 # Needs: go (>= 1.22) on PATH or in /usr/local/go/bin, root (starts daemons), docker running.
 BUILDX_VERSION="${BUILDX_VERSION:-v0.38.2}"
@@ -116,4 +120,11 @@ prepare_local_base() { # local docker image
     ensure_buildkit
     BOTS_BASE_IMAGE="$(push_base_image "$1")"
     export BOTS_BASE_IMAGE BOTS_BUILDX="$BUILDX" BOTS_BUILDX_BUILDER=bots-remote BUILDX_CONFIG
+}
+
+use_local_base() {
+    LOCAL_BASE_IMAGE="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-$(dpkg --print-architecture)}"
+    # Idempotent: says so and does nothing when the engine has the image.
+    BOTS_BASE_IMAGE_TAG="$LOCAL_BASE_IMAGE" bash "$(dirname "${BASH_SOURCE[0]}")/build-base-image.sh" >&2
+    prepare_local_base "$LOCAL_BASE_IMAGE" >&2
 }

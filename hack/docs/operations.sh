@@ -36,7 +36,7 @@ image="${BOTS_OPS_IMAGE:-}"
 if [ -z "$image" ]; then
   # shellcheck source=../docker/buildkit.sh
   . hack/docker/buildkit.sh
-  prepare_local_base "${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-amd64}"
+  use_local_base
   image="$(bash scripts/image-build.sh --tag bots-edi:ops --base-image "$BOTS_BASE_IMAGE" | tail -n 1)"
 fi
 printf 'FROM %s\nLABEL io.bots-edi.release=b\n' "$image" | DOCKER_BUILDKIT=0 docker build -q -t "$image-b" - >/dev/null

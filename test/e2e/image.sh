@@ -14,7 +14,6 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 tag="${1:-bots-node-test:e2e}"
-base="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-amd64}"
 shared="$(cd "$ROOT/.." && pwd)/shared/upstream"
 bots_source="${BOTS_E2E_BOTS_SOURCE:-$shared/bots}"
 plugin="${BOTS_E2E_PLUGIN_DIR:-$shared/bots-plugins/demo/my_first_plugin}"
@@ -26,8 +25,8 @@ fi
 for d in "$bots_source" "$plugin"; do
   [ -d "$d" ] || { echo "[e2e] $d is missing: the e2e tier deploys the operators' Bots 4 tree and a plugin from ../shared/upstream" >&2; exit 1; }
 done
-echo "[e2e] building $tag with npm run image:build (base $base)" >&2
 # shellcheck source=../../hack/docker/buildkit.sh
 . hack/docker/buildkit.sh
-prepare_local_base "$base" >&2
+use_local_base
+echo "[e2e] building $tag with npm run image:build (base $LOCAL_BASE_IMAGE)" >&2
 bash scripts/image-build.sh --tag "$tag" --base-image "$BOTS_BASE_IMAGE" --bots-source "$bots_source" "${plugin_args[@]}" | tail -n 1

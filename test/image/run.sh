@@ -18,14 +18,9 @@ bash hack/docker/setup-engine.sh
 source hack/docker/lint-tools.sh
 ensure_lint_tools
 
-arch="$(dpkg --print-architecture)"
-export BOTS_TEST_BASE_IMAGE="${BOTS_TEST_BASE_IMAGE:-bots-local/debian:bookworm-slim-${arch}}"
-if ! docker image inspect "$BOTS_TEST_BASE_IMAGE" >/dev/null 2>&1; then
-    BOTS_BASE_IMAGE_TAG="$BOTS_TEST_BASE_IMAGE" bash hack/docker/build-base-image.sh "$arch"
-fi
 # shellcheck source=hack/docker/buildkit.sh
 source hack/docker/buildkit.sh
-prepare_local_base "$BOTS_TEST_BASE_IMAGE"
+use_local_base
 echo "image tier: setup took $(tier_elapsed)s"
 
 tier_mocha_env image

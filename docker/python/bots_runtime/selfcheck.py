@@ -14,8 +14,8 @@ from .paths import bots_major, bots_version
 
 
 def main() -> int:
-    # minio: the S3 client of bots-backup and bots-exchange (bots_runtime.s3).
-    modules = ["bots", "django", "cheroot", "cherrypy", "pyinotify", "MySQLdb", "minio", "bots_runtime.plugins"]
+    modules = ["bots", "django", "cheroot", "cherrypy", "pyinotify", "MySQLdb", "bots_runtime.plugins"]
+    modules.append("minio")  # the S3 client of bots-backup and bots-exchange (bots_runtime.s3)
     modules.append("psycopg" if bots_major() >= 4 else "psycopg2")
     if bots_major() >= 4:
         modules += ["genshi", "paramiko", "pdfminer", "xlrd"]
