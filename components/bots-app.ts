@@ -83,11 +83,11 @@ export class BotsApp extends pulumi.ComponentResource {
         const ns = new BotsNamespace(
             `${name}-namespace`,
             {
-                name: c.kubernetes.namespace,
+                namespace: c.kubernetes.namespace,
+                adoptNamespace: c.kubernetes.adoptNamespace,
                 podSecurityVersion: c.kubernetes.podSecurityVersion,
                 labels: labels(env, "config"),
                 protect: c.storage.protect,
-                adopt: c.kubernetes.adoptNamespace,
                 production: c.production,
             },
             { parent: this },

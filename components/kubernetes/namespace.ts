@@ -1,17 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { KubernetesConfig } from "../stack-config/config";
 
-export interface BotsNamespaceArgs {
-    /** Namespace name. */
-    name: string;
-    /** Pod Security Standards version the labels pin (e.g. v1.34 or latest). */
-    podSecurityVersion: string;
+export interface BotsNamespaceArgs extends Pick<KubernetesConfig, "namespace" | "adoptNamespace" | "podSecurityVersion"> {
     /** Labels shared by every object of the stack. */
     labels: Record<string, string>;
-    /** Protect the namespace like the data volume: deleting it would delete the claim inside it. */
+    /** Protect the namespace like the data volume (storage.protect): deleting it would delete the claim inside it. */
     protect: boolean;
-    /** The namespace exists and is not the stack's: only its labels are applied, by a server-side patch. */
-    adopt: boolean;
     /** The stack declares itself production (the policy pack checks the stacks it lists do). */
     production: boolean;
 }
@@ -38,11 +33,11 @@ export class BotsNamespace extends pulumi.ComponentResource {
             psa[`pod-security.kubernetes.io/${mode}-version`] = args.podSecurityVersion;
         }
         const production: Record<string, string> = args.production ? { [PRODUCTION_LABEL]: "true" } : {};
-        const metadata = { name: args.name, labels: { ...args.labels, ...psa, ...production } };
-        const ns = args.adopt
+        const metadata = { name: args.namespace, labels: { ...args.labels, ...psa, ...production } };
+        const ns = args.adoptNamespace
             ? new k8s.core.v1.NamespacePatch(name, { metadata }, { parent: this })
             : new k8s.core.v1.Namespace(name, { metadata }, { parent: this, protect: args.protect, retainOnDelete: args.protect });
-        this.name = ns.metadata.apply((m) => m?.name ?? args.name);
+        this.name = ns.metadata.apply((m) => m?.name ?? args.namespace);
         this.registerOutputs({ name: this.name });
     }
 }
