@@ -2,7 +2,8 @@
 # shellcheck source-path=SCRIPTDIR
 # Benchmark of the local cluster's real node; prints timings, asserts nothing:
 # cold and warm cluster:up, then `pulumi up` of a SQLite stack from empty to all
-# pods Ready, a no-change `up` and a config-change roll (test/bench/real-node.ts).
+# pods Ready, a no-change `up`, a no-change `preview` and `preview --refresh`, and a
+# config-change roll (test/bench/real-node.ts).
 #   bash hack/cluster/bench.sh
 # It wipes and restarts the local cluster (BENCH_CLUSTER=0 skips that part and
 # uses the running one) and leaves it running. The image is BOTS_E2E_IMAGE

@@ -2,8 +2,10 @@
 // asserts nothing:
 //   - cold `cluster:up` (state wiped: new certificates, etcd, containerd store) and warm `cluster:up`
 //     (state kept, processes stopped), unless BENCH_CLUSTER=0;
-//   - `pulumi up` of a SQLite stack from empty to every pod Ready, a no-change `up`, and a config
-//     change (logLevel: a new init Job and a rolling update) until every pod is Ready again.
+//   - `pulumi up` of a SQLite stack from empty to every pod Ready, a no-change `up`, a no-change
+//     `pulumi preview` (what a pull request's review runs) and `preview --refresh` (what the drift
+//     workflow runs), and a config change (logLevel: a new init Job and a rolling update) until
+//     every pod is Ready again.
 // The image is BOTS_E2E_IMAGE (bench.sh builds it), loaded into the node by digest.
 import { spawnSync } from "child_process";
 import { Stack } from "@pulumi/pulumi/automation";
@@ -67,6 +69,8 @@ async function main(): Promise<void> {
         };
         rows.push(["pulumi up, empty -> all Ready (SQLite stack)", (await timed(untilReady))[0]]);
         rows.push(["pulumi up, no change", (await timed(() => s.up()))[0]]);
+        rows.push(["pulumi preview, no change", (await timed(() => s.preview({ expectNoChanges: true })))[0]]);
+        rows.push(["pulumi preview --refresh, no change", (await timed(() => s.preview({ refresh: true, expectNoChanges: true })))[0]]);
         await setLocalConfig(s, env, { logLevel: "DEBUG" });
         rows.push(["pulumi up, config change (logLevel) -> rolled, all Ready", (await timed(untilReady))[0]]);
         // The data claim is protected on every stack: destroy the rest, as docs/operations.md says.
