@@ -46,7 +46,7 @@ IMAGE_B="$(bash hack/cluster/load-image.sh "$image-b" registry.example.com/edi/b
 # A scratch project: Pulumi.<stack>.yaml is written there, never into the work tree.
 work="$(mktemp -d "${TMPDIR:-/tmp}/bots-ops-project.XXXXXX")"
 state="$(mktemp -d "${TMPDIR:-/tmp}/bots-ops-state.XXXXXX")"
-for f in Pulumi.yaml package.json tsconfig.json index.ts components node_modules policy docker scripts; do
+for f in Pulumi.yaml package.json tsconfig.json tsconfig.pulumi.json index.ts components node_modules policy docker scripts; do
   ln -s "$ROOT/$f" "$work/$f"
 done
 cleanup() {
