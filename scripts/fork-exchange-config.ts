@@ -13,7 +13,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { stringify, parse } from "yaml";
-import { UsageError, parseCommandLine } from "./cli-args";
+import { OptionValues, UsageError, parseCommandLine } from "./cli-args";
 
 export interface ConvertOptions {
     /** The fork's path of the Bots environment; default: defaults.base_file_path. */
@@ -133,15 +133,16 @@ export function convertForkExchange(yamlText: string, opts: ConvertOptions = {})
 }
 
 const USAGE = "usage: npm run convert:fork-exchange -- FORK_CONFIG.yaml [--env-dir PATH] [--schedule CRON]\n";
+const OPTIONS = { "env-dir": "string", schedule: "string" } as const;
 
 function main(argv: string[]): number {
     let file: string;
-    let opts: { "env-dir"?: string; schedule?: string };
+    let opts: OptionValues<typeof OPTIONS>;
     try {
         if (!argv[0] || argv[0].startsWith("-")) {
             throw new UsageError("the fork's mover config file comes first");
         }
-        ({ command: file, values: opts } = parseCommandLine(argv, { "env-dir": "string", schedule: "string" }));
+        ({ command: file, values: opts } = parseCommandLine(argv, OPTIONS));
     } catch (e) {
         if (!(e instanceof UsageError)) {
             throw e;
